@@ -1,0 +1,73 @@
+# The registry's commands. `make run` and `make test` work on a fresh machine with
+# Python 3.11+ and make; everything else is created on the way.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test lint fmt migrate seed worker beat web bench messages check install clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	rm -f $(VENV)/.installed-*
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## run: the embedded default (SQLite, in-process tasks, demo data) on http://127.0.0.1:8000
+run: $(STAMP)
+	$(PY) manage.py migrate --no-input
+	$(PY) manage.py collectstatic --no-input --verbosity 0
+	$(PY) manage.py seed_demo
+	@echo "Serving on http://$(HOST):$(PORT)/  (Ctrl-C to stop)"
+	$(PY) manage.py runserver --noreload $(HOST):$(PORT)
+
+## test: the whole suite (services it cannot reach are skipped, unless CI=true)
+test: $(STAMP)
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check complaints registry
+	$(BIN)/mypy complaints registry
+
+fmt: $(STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format complaints registry tests benchmarks
+
+check: $(STAMP)
+	$(PY) manage.py check
+	$(PY) manage.py makemigrations --check --dry-run
+
+migrate: $(STAMP)
+	$(PY) manage.py migrate --no-input
+
+seed: migrate
+	$(PY) manage.py seed_demo
+
+messages: $(STAMP)
+	cd complaints && ../$(PY) ../manage.py makemessages -l ru -l kk -l en --no-obsolete
+	$(PY) manage.py compilemessages
+
+## The full stack without Docker: export DATABASE_URL and REDIS_URL first.
+web: $(STAMP)
+	$(PY) manage.py migrate --no-input
+	$(PY) manage.py collectstatic --no-input --verbosity 0
+	$(BIN)/gunicorn registry.wsgi:application --bind $(HOST):$(PORT) --workers $${WEB_CONCURRENCY:-4} --access-logfile -
+
+worker: $(STAMP)
+	$(BIN)/celery -A registry worker --loglevel=INFO --concurrency=$${WORKER_CONCURRENCY:-2}
+
+beat: $(STAMP)
+	$(BIN)/celery -A registry beat --loglevel=INFO --schedule=var/celerybeat-schedule
+
+bench: $(STAMP)
+	$(PY) benchmarks/run.py
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,121 @@
+"""Who may see and act on what: roles from groups, territorial scope from the profile.
+
+Outside their scope a complaint does not exist for a user: every read goes through
+``visible_complaints`` so callers answer 404, never 403.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from complaints.models import Complaint, Profile
+from complaints.workflow import Role
+
+GROUP_OBSERVER = "observer"
+GROUP_REVIEWER = "reviewer"
+GROUP_COORDINATOR = "coordinator"
+GROUP_ADMIN = "admin"
+ROLE_GROUPS = (GROUP_OBSERVER, GROUP_REVIEWER, GROUP_COORDINATOR, GROUP_ADMIN)
+
+
+@dataclass(frozen=True)
+class Access:
+    user_id: int | None
+    staff_roles: frozenset[Role]
+    # Materialised paths of the units the user is scoped to; empty = everywhere.
+    scope_paths: tuple[str, ...]
+    can_view_identity: bool
+
+    @property
+    def is_staff_reviewer(self) -> bool:
+        return bool(self.staff_roles)
+
+    @property
+    def is_admin(self) -> bool:
+        return Role.ADMIN in self.staff_roles
+
+    def covers(self, unit_path: str) -> bool:
+        if self.is_admin or not self.scope_paths:
+            return True
+        return any(unit_path.startswith(p) for p in self.scope_paths)
+
+    def scope_q(self, prefix: str = "") -> Q:
+        if self.is_admin or not self.scope_paths:
+            return Q()
+        q = Q(pk__in=[])
+        for path in self.scope_paths:
+            q |= Q(**{f"{prefix}unit_path__startswith": path})
+        return q
+
+
+NO_ACCESS = Access(None, frozenset(), (), False)
+
+
+def access_for(user: Any) -> Access:
+    """The user's roles and scope, computed once per user object (i.e. per request)."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return NO_ACCESS
+    cached = getattr(user, "_registry_access", None)
+    if cached is not None:
+        return cached
+    groups = set(user.groups.values_list("name", flat=True))
+    roles: set[Role] = set()
+    if user.is_superuser or GROUP_ADMIN in groups:
+        roles.add(Role.ADMIN)
+    if GROUP_COORDINATOR in groups:
+        roles.add(Role.COORDINATOR)
+    if GROUP_REVIEWER in groups:
+        roles.add(Role.REVIEWER)
+    paths: tuple[str, ...] = ()
+    if roles and Role.ADMIN not in roles:
+        paths = tuple(
+            Profile.units.through.objects.filter(profile__user=user).values_list("territorialunit__path", flat=True)
+        )
+    access = Access(
+        user_id=user.pk,
+        staff_roles=frozenset(roles),
+        scope_paths=paths,
+        can_view_identity=user.has_perm("complaints.view_reporter_identity"),
+    )
+    user._registry_access = access
+    return access
+
+
+def visible_complaints(user: Any, qs: QuerySet[Complaint] | None = None) -> QuerySet[Complaint]:
+    """Complaints the user may know exist: their own, plus their scope if they are staff."""
+    qs = Complaint.objects.all() if qs is None else qs
+    access = access_for(user)
+    if access.is_admin:
+        return qs
+    own = Q(reporter__user_id=access.user_id) if access.user_id else Q(pk__in=[])
+    if access.staff_roles:
+        return qs.filter(access.scope_q() | own)
+    return qs.filter(own)
+
+
+def roles_for(user: Any, complaint: Complaint) -> set[Role]:
+    """The roles ``user`` holds on this complaint (empty if it is outside their reach)."""
+    access = access_for(user)
+    roles: set[Role] = set()
+    if access.staff_roles and access.covers(complaint.unit_path):
+        roles |= access.staff_roles
+    reporter_user_id = getattr(getattr(complaint, "reporter", None), "user_id", None)
+    if access.user_id and reporter_user_id == access.user_id:
+        roles.add(Role.COMPLAINANT)
+    return roles
+
+
+def staff_in_scope(complaint: Complaint, role_group: str) -> QuerySet[Any]:
+    """Active users of ``role_group`` whose scope covers the complaint."""
+    from django.contrib.auth import get_user_model
+
+    User = get_user_model()
+    covering = [complaint.unit_path[: i + 1] for i, ch in enumerate(complaint.unit_path) if ch == "/"]
+    return (
+        User.objects.filter(is_active=True, groups__name=role_group)
+        .filter(Q(profile__units__isnull=True) | Q(profile__units__path__in=covering) | Q(profile__isnull=True))
+        .distinct()
+    )

@@ -1,0 +1,38 @@
+"""API key authentication: ``Authorization: Api-Key <key>`` or ``X-Api-Key: <key>``.
+
+Keys are hashed at rest (djangorestframework-api-key); a key acts as its service user.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import authentication, exceptions
+from rest_framework.request import Request
+
+from complaints.models import ApiKey
+
+
+class ApiKeyAuthentication(authentication.BaseAuthentication):
+    keyword = "Api-Key"
+
+    def _raw_key(self, request: Request) -> str | None:
+        header = request.META.get("HTTP_AUTHORIZATION", "")
+        if header.startswith(f"{self.keyword} "):
+            return header[len(self.keyword) + 1 :].strip()
+        return request.META.get("HTTP_X_API_KEY") or None
+
+    def authenticate(self, request: Request) -> tuple[Any, ApiKey] | None:
+        raw = self._raw_key(request)
+        if raw is None:
+            return None
+        try:
+            key = ApiKey.objects.get_from_key(raw)
+        except ApiKey.DoesNotExist:
+            key = None
+        if key is None or key.has_expired or key.revoked or not key.user.is_active:
+            raise exceptions.AuthenticationFailed("Invalid, expired or revoked API key.")
+        return key.user, key
+
+    def authenticate_header(self, request: Request) -> str:
+        return self.keyword

@@ -1,0 +1,232 @@
+from __future__ import annotations
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from complaints.models.taxonomy import Category, Severity
+from complaints.models.territory import Election, PollingStation, TerritorialUnit
+
+# Crockford-style alphabet without 0/O, 1/I/L, U: readable aloud and over the phone.
+RECEIPT_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+def new_receipt_code() -> str:
+    """12 random symbols (~59 bits) shown as XXXX-XXXX-XXXX."""
+    raw = "".join(secrets.choice(RECEIPT_ALPHABET) for _ in range(12))
+    return f"{raw[:4]}-{raw[4:8]}-{raw[8:]}"
+
+
+class Status(models.TextChoices):
+    SUBMITTED = "submitted", _("Submitted")
+    TRIAGED = "triaged", _("Triaged")
+    UNDER_REVIEW = "under_review", _("Under review")
+    NEEDS_INFO = "needs_info", _("Needs information")
+    SUBSTANTIATED = "substantiated", _("Substantiated")
+    UNSUBSTANTIATED = "unsubstantiated", _("Unsubstantiated")
+    DUPLICATE = "duplicate", _("Duplicate")
+    ESCALATED = "escalated", _("Escalated to the authority")
+    RESOLVED = "resolved", _("Resolved")
+    CLOSED = "closed", _("Closed")
+    REJECTED = "rejected", _("Rejected")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+class Channel(models.TextChoices):
+    WEB = "web", _("Web form")
+    API = "api", _("API")
+    ADMIN = "admin", _("Admin")
+    IMPORT = "import", _("Import")
+
+
+class Complaint(models.Model):
+    code = models.CharField(_("receipt code"), max_length=14, unique=True, default=new_receipt_code, editable=False)
+    election = models.ForeignKey(Election, on_delete=models.PROTECT, related_name="complaints")
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="complaints")
+    polling_station = models.ForeignKey(
+        PollingStation, on_delete=models.PROTECT, null=True, blank=True, related_name="complaints"
+    )
+    unit = models.ForeignKey(
+        TerritorialUnit, on_delete=models.PROTECT, null=True, blank=True, related_name="complaints"
+    )
+    # Denormalised from ``unit.path`` so scope and region filters are one prefix match.
+    unit_path = models.CharField(max_length=255, blank=True, db_index=True, editable=False)
+    place_text = models.CharField(_("place"), max_length=300, blank=True)
+    occurred_at = models.DateTimeField(_("occurred at"))
+    description = models.TextField(_("what happened"))
+    severity = models.PositiveSmallIntegerField(_("severity"), choices=Severity.choices)
+    priority = models.PositiveSmallIntegerField(
+        _("priority"), default=0, help_text=_("Raised each time the SLA is breached.")
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.SUBMITTED, editable=False
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="assigned_complaints",
+        editable=False,
+    )
+    assigned_at = models.DateTimeField(null=True, blank=True, editable=False)
+    due_at = models.DateTimeField(_("due at"), null=True, blank=True, editable=False)
+    sla_paused_at = models.DateTimeField(null=True, blank=True, editable=False)
+    sla_breached_at = models.DateTimeField(null=True, blank=True, editable=False)
+    duplicate_of = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="duplicates", editable=False
+    )
+    channel = models.CharField(_("source channel"), max_length=10, choices=Channel.choices)
+    version = models.PositiveIntegerField(default=1, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("complaint")
+        verbose_name_plural = _("complaints")
+        permissions = [
+            ("view_reporter_identity", _("Can see who reported a complaint")),
+            ("work_queue", _("Can work the review queue")),
+            ("coordinate", _("Can assign, escalate and close complaints")),
+        ]
+        indexes = [
+            # The reviewer queue: open complaints of an election, ordered by due time.
+            models.Index(fields=["election", "status", "due_at"], name="complaint_queue"),
+            models.Index(fields=["status", "due_at"], name="complaint_status_due"),
+            models.Index(fields=["category", "status"], name="complaint_category_status"),
+            models.Index(fields=["assignee", "status"], name="complaint_assignee_status"),
+            models.Index(fields=["updated_at", "id"], name="complaint_sync"),
+            models.Index(
+                fields=["due_at"],
+                name="complaint_sla_open",
+                condition=Q(sla_breached_at__isnull=True, sla_paused_at__isnull=True)
+                & ~Q(
+                    status__in=[
+                        "substantiated",
+                        "unsubstantiated",
+                        "duplicate",
+                        "escalated",
+                        "resolved",
+                        "closed",
+                        "rejected",
+                        "withdrawn",
+                    ]
+                ),
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(polling_station__isnull=False) | ~Q(place_text="") | Q(unit__isnull=False),
+                name="complaint_has_place",
+            ),
+            models.CheckConstraint(condition=Q(status__in=[s.value for s in Status]), name="complaint_status_valid"),
+            models.CheckConstraint(
+                condition=~Q(status="duplicate") | Q(duplicate_of__isnull=False),
+                name="complaint_duplicate_has_original",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class Reporter(models.Model):
+    """Who filed a complaint. Kept apart from it: reading it needs a permission and is audited."""
+
+    complaint = models.OneToOneField(Complaint, on_delete=models.CASCADE, primary_key=True, related_name="reporter")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="reported_complaints",
+    )
+    is_anonymous = models.BooleanField(default=False)
+    full_name = models.CharField(max_length=200, blank=True)
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+    language = models.CharField(max_length=8, default="ru")
+    # sha256 of the follow-up secret shown once at filing; the secret itself is never kept.
+    secret_hash = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("reporter")
+        verbose_name_plural = _("reporters")
+
+    def __str__(self) -> str:
+        return f"reporter of {self.complaint_id}"
+
+
+def evidence_path(instance: Evidence, filename: str) -> str:
+    return f"evidence/{instance.complaint.code}/{filename}"
+
+
+class Evidence(models.Model):
+    complaint = models.ForeignKey(Complaint, on_delete=models.PROTECT, related_name="evidence")
+    file = models.FileField(upload_to=evidence_path, max_length=300)
+    sha256 = models.CharField(max_length=64, db_index=True, editable=False)
+    size = models.PositiveBigIntegerField(editable=False)
+    content_type = models.CharField(max_length=100, editable=False)
+    original_name = models.CharField(max_length=200, editable=False)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, editable=False
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["uploaded_at", "id"]
+        verbose_name = _("evidence")
+        verbose_name_plural = _("evidence")
+
+    def __str__(self) -> str:
+        return f"{self.original_name} ({self.sha256[:12]})"
+
+    @property
+    def is_image(self) -> bool:
+        return self.content_type.startswith("image/")
+
+
+class NoteVisibility(models.TextChoices):
+    INTERNAL = "internal", _("Internal (reviewers only)")
+    COMPLAINANT = "complainant", _("To or from the complainant")
+
+
+class Note(models.Model):
+    complaint = models.ForeignKey(Complaint, on_delete=models.PROTECT, related_name="notes")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
+    from_complainant = models.BooleanField(default=False)
+    visibility = models.CharField(max_length=12, choices=NoteVisibility.choices)
+    body = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("note")
+        verbose_name_plural = _("notes")
+
+    def __str__(self) -> str:
+        return f"note {self.pk} on {self.complaint_id}"
+
+
+class IdempotencyRecord(models.Model):
+    """The first response to a POST carrying an Idempotency-Key, replayed on retries."""
+
+    owner = models.CharField(max_length=100)
+    key = models.CharField(max_length=255)
+    request_hash = models.CharField(max_length=64)
+    response_status = models.PositiveSmallIntegerField()
+    response_body = models.JSONField()
+    complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "key"], name="idempotency_owner_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.owner}:{self.key}"

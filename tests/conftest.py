@@ -1,0 +1,135 @@
+"""Shared fixtures. Test data is made through the real services wherever possible."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import Group
+from django.utils import timezone
+
+from complaints import services
+from complaints.models import (
+    Category,
+    Complaint,
+    Election,
+    ElectionKind,
+    ElectionStatus,
+    PollingStation,
+    Profile,
+    TerritorialUnit,
+    UnitLevel,
+)
+
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def require_service(name: str, available: bool, why: str = "") -> None:
+    """Skip when a service is missing on a laptop; fail under CI=true, never skip."""
+    if available:
+        return
+    message = f"{name} is not available{': ' + why if why else ''}"
+    if IN_CI:
+        pytest.fail(f"CI=true and {message}")
+    pytest.skip(message)
+
+
+@pytest.fixture(autouse=True)
+def _eager_celery(settings: Any) -> None:
+    """Unit tests run tasks in-process; integration tests start a real worker themselves."""
+    from registry.celery import app
+
+    app.conf.task_always_eager = True
+    app.conf.task_eager_propagates = True
+    settings.AXES_ENABLED = False
+    settings.MEDIA_ROOT = settings.VAR_DIR / "test-media"
+
+
+@pytest.fixture
+def territory(db: Any) -> dict[str, Any]:
+    kz = TerritorialUnit.objects.create(code="kz", level=UnitLevel.COUNTRY, name_ru="Казахстан", name_en="Kazakhstan")
+    pav = TerritorialUnit.objects.create(
+        parent=kz, code="pav", level=UnitLevel.REGION, name_ru="Павлодарская область", name_en="Pavlodar Region"
+    )
+    ekib = TerritorialUnit.objects.create(
+        parent=pav, code="pav-ekibastuz", level=UnitLevel.DISTRICT, name_ru="Экибастуз", name_en="Ekibastuz"
+    )
+    ala = TerritorialUnit.objects.create(
+        parent=kz, code="ala", level=UnitLevel.REGION, name_ru="Алматы", name_en="Almaty"
+    )
+    ala_d = TerritorialUnit.objects.create(
+        parent=ala, code="ala-almaly", level=UnitLevel.DISTRICT, name_ru="Алмалинский район", name_en="Almaly"
+    )
+    return {
+        "kz": kz,
+        "pav": pav,
+        "ekib": ekib,
+        "ala": ala,
+        "ala_d": ala_d,
+        "ps_pav": PollingStation.objects.create(unit=ekib, number="512", address="Экибастуз, ул. Ленина 10, школа №5"),
+        "ps_ala": PollingStation.objects.create(unit=ala_d, number="101", address="Алматы, пр. Абая 52, гимназия №12"),
+    }
+
+
+@pytest.fixture
+def election(db: Any) -> Election:
+    return Election.objects.create(
+        slug="kz-2011-presidential",
+        name_ru="Внеочередные выборы Президента РК",
+        name_en="Extraordinary presidential election",
+        kind=ElectionKind.PRESIDENTIAL,
+        voting_day=timezone.localdate(),
+        status=ElectionStatus.ACTIVE,
+    )
+
+
+@pytest.fixture
+def category(db: Any) -> Category:
+    return Category.objects.create(
+        code="pressure.employer",
+        name_ru="Давление работодателя",
+        name_kk="Жұмыс берушінің қысымы",
+        name_en="Pressure by employer",
+        default_severity=3,
+    )
+
+
+@pytest.fixture
+def make_user(db: Any, django_user_model: Any) -> Callable[..., Any]:
+    counter = {"n": 0}
+
+    def make(role: str | None = None, units: list[TerritorialUnit] | None = None, **extra: Any) -> Any:
+        counter["n"] += 1
+        user = django_user_model.objects.create_user(
+            username=extra.pop("username", f"{role or 'user'}{counter['n']}"),
+            password=extra.pop("password", "pass-for-tests-1"),
+            email=extra.pop("email", f"{role or 'user'}{counter['n']}@example.org"),
+            **extra,
+        )
+        if role:
+            user.groups.add(Group.objects.get(name=role))
+        profile = Profile.objects.create(user=user, language="ru")
+        if units:
+            profile.units.set(units)
+        return user
+
+    return make
+
+
+@pytest.fixture
+def file_complaint(territory: dict[str, Any], election: Election, category: Category) -> Callable[..., Complaint]:
+    def make(**overrides: Any) -> Complaint:
+        kwargs: dict[str, Any] = {
+            "election": election,
+            "category": category,
+            "polling_station": territory["ps_pav"],
+            "occurred_at": timezone.now() - timedelta(minutes=30),
+            "description": "Директор предприятия требует фото бюллетеня от сотрудников.",
+        }
+        kwargs.update(overrides)
+        return services.complaint_file(**kwargs).complaint
+
+    return make
