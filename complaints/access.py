@@ -27,7 +27,6 @@ class Access:
     staff_roles: frozenset[Role]
     # Materialised paths of the units the user is scoped to; empty = everywhere.
     scope_paths: tuple[str, ...]
-    can_view_identity: bool
 
     @property
     def is_staff_reviewer(self) -> bool:
@@ -43,15 +42,14 @@ class Access:
         return any(unit_path.startswith(p) for p in self.scope_paths)
 
     def scope_q(self, prefix: str = "") -> Q:
-        if self.is_admin or not self.scope_paths:
-            return Q()
+        """Complaints inside the scope. Only meaningful when ``scope_paths`` is non-empty."""
         q = Q(pk__in=[])
         for path in self.scope_paths:
             q |= Q(**{f"{prefix}unit_path__startswith": path})
         return q
 
 
-NO_ACCESS = Access(None, frozenset(), (), False)
+NO_ACCESS = Access(None, frozenset(), ())
 
 
 def access_for(user: Any) -> Access:
@@ -78,10 +76,13 @@ def access_for(user: Any) -> Access:
         user_id=user.pk,
         staff_roles=frozenset(roles),
         scope_paths=paths,
-        can_view_identity=user.has_perm("complaints.view_reporter_identity"),
     )
     user._registry_access = access
     return access
+
+
+def can_view_identity(user: Any) -> bool:
+    return bool(getattr(user, "is_authenticated", False) and user.has_perm("complaints.view_reporter_identity"))
 
 
 def visible_complaints(user: Any, qs: QuerySet[Complaint] | None = None) -> QuerySet[Complaint]:
@@ -92,6 +93,8 @@ def visible_complaints(user: Any, qs: QuerySet[Complaint] | None = None) -> Quer
         return qs
     own = Q(reporter__user_id=access.user_id) if access.user_id else Q(pk__in=[])
     if access.staff_roles:
+        if not access.scope_paths:
+            return qs  # unscoped staff see everything
         return qs.filter(access.scope_q() | own)
     return qs.filter(own)
 

@@ -57,7 +57,7 @@ def _filter_work(qs: QuerySet[Complaint], f: QueueFilters, user: Any, now: datet
     elif f.assignee == "me":
         qs = qs.filter(assignee_id=getattr(user, "pk", None))
     elif f.assignee:
-        qs = qs.filter(assignee_id=f.assignee)
+        qs = qs.filter(assignee_id=int(f.assignee)) if f.assignee.isdigit() else qs.none()
     running = Q(status__in=list(workflow.SLA_STATES), sla_paused_at__isnull=True)
     if f.overdue:
         qs = qs.filter(running, due_at__lt=now)

@@ -26,7 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from complaints import workflow
-from complaints.access import GROUP_REVIEWER, access_for, roles_for, staff_in_scope
+from complaints.access import GROUP_REVIEWER, can_view_identity, roles_for, staff_in_scope
 from complaints.audit import audit_append
 from complaints.models import (
     Category,
@@ -415,6 +415,11 @@ def complaint_transition(
     roles = _roles(actor, complaint)
     if not roles:
         raise Complaint.DoesNotExist(_("No such complaint."))
+    # Inputs a transition does not use are ignored, so they can't leak into its record.
+    if Requirement.ORIGINAL not in transition.requires:
+        duplicate_of = None
+    if Requirement.AUTHORITY not in transition.requires:
+        authority = authority_reference = ""
     provided = _provided(comment, duplicate_of, authority, authority_reference)
     workflow.check(transition, status=complaint.status, roles=roles, provided=provided)
     _check_duplicate(complaint, duplicate_of, actor)
@@ -573,8 +578,7 @@ def note_add(*, complaint: Complaint, actor: Actor, body: str, visibility: str =
 @transaction.atomic
 def reporter_reveal(*, complaint: Complaint, actor: Any, purpose: str = "") -> Reporter:
     """Return the reporter's identity to a permitted user, and audit that they saw it."""
-    access = access_for(actor)
-    if not roles_for(actor, complaint) & workflow.STAFF or not access.can_view_identity:
+    if not roles_for(actor, complaint) & workflow.STAFF or not can_view_identity(actor):
         raise workflow.NotAllowed(_("You may not see who filed this complaint."))
     locked = _lock(complaint, None)
     audit_append(complaint=locked, action="identity_viewed", actor=actor, payload={"purpose": purpose})

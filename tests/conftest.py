@@ -23,6 +23,7 @@ from complaints.models import (
     TerritorialUnit,
     UnitLevel,
 )
+from complaints.roles import ensure_role_groups
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
@@ -45,7 +46,13 @@ def _eager_celery(settings: Any) -> None:
     app.conf.task_always_eager = True
     app.conf.task_eager_propagates = True
     settings.AXES_ENABLED = False
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.MEDIA_ROOT = settings.VAR_DIR / "test-media"
+    # No collectstatic in tests: serve app static files as they are.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
 
 
 @pytest.fixture
@@ -110,6 +117,8 @@ def make_user(db: Any, django_user_model: Any) -> Callable[..., Any]:
             **extra,
         )
         if role:
+            if not Group.objects.filter(name=role).exists():  # flushed by a transactional test
+                ensure_role_groups()
             user.groups.add(Group.objects.get(name=role))
         profile = Profile.objects.create(user=user, language="ru")
         if units:

@@ -27,7 +27,7 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         if raw is None:
             return None
         try:
-            key = ApiKey.objects.get_from_key(raw)
+            key: ApiKey | None = ApiKey.objects.get_from_key(raw)  # type: ignore[assignment]
         except ApiKey.DoesNotExist:
             key = None
         if key is None or key.has_expired or key.revoked or not key.user.is_active:

@@ -2,33 +2,6 @@
 
 from django.db import migrations
 
-ROLE_PERMISSIONS = {
-    "observer": [
-        "complaints.add_complaint",
-        "complaints.add_evidence",
-    ],
-    "reviewer": [
-        "complaints.view_complaint",
-        "complaints.work_queue",
-        "complaints.view_evidence",
-        "complaints.add_note",
-        "complaints.view_note",
-        "complaints.view_auditevent",
-    ],
-    "coordinator": [
-        "complaints.view_complaint",
-        "complaints.work_queue",
-        "complaints.coordinate",
-        "complaints.view_evidence",
-        "complaints.add_note",
-        "complaints.view_note",
-        "complaints.view_auditevent",
-        "complaints.view_reporter_identity",
-        "complaints.view_reporter",
-    ],
-    "admin": ["*"],
-}
-
 GUARD_SQL = """
 CREATE OR REPLACE FUNCTION complaints_audit_append_only() RETURNS trigger AS $$
 BEGIN
@@ -53,18 +26,9 @@ def create_roles(apps, schema_editor):
         app_config.models_module = True
         create_permissions(app_config, apps=apps, verbosity=0)
         app_config.models_module = None
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    for name, perms in ROLE_PERMISSIONS.items():
-        group, _ = Group.objects.get_or_create(name=name)
-        if perms == ["*"]:
-            group.permissions.set(Permission.objects.filter(content_type__app_label__in=["complaints", "auth"]))
-            continue
-        wanted = []
-        for perm in perms:
-            app_label, codename = perm.split(".")
-            wanted.append(Permission.objects.get(content_type__app_label=app_label, codename=codename))
-        group.permissions.set(wanted)
+    from complaints.roles import ensure_role_groups
+
+    ensure_role_groups(apps.get_model("auth", "Group"), apps.get_model("auth", "Permission"))
 
 
 def guard_audit(apps, schema_editor):
