@@ -62,6 +62,8 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 DATABASE_URL = env_str("DATABASE_URL")
 REDIS_URL = env_str("REDIS_URL")
+# The cache (throttling, sessions-free state) may live in another Redis database than the broker.
+REDIS_CACHE_URL = env_str("REDIS_CACHE_URL", REDIS_URL)
 FULL_STACK = bool(DATABASE_URL and REDIS_URL)
 
 INSTALLED_APPS = [
@@ -145,7 +147,7 @@ if REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
+            "LOCATION": REDIS_CACHE_URL,
             "KEY_PREFIX": "registry",
         }
     }

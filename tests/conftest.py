@@ -43,6 +43,9 @@ def _eager_celery(settings: Any) -> None:
     """Unit tests run tasks in-process; integration tests start a real worker themselves."""
     from registry.celery import app
 
+    from django.core.cache import cache
+
+    cache.clear()  # throttle counters and the like never leak between tests
     app.conf.task_always_eager = True
     app.conf.task_eager_propagates = True
     settings.AXES_ENABLED = False
