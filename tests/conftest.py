@@ -41,9 +41,9 @@ def require_service(name: str, available: bool, why: str = "") -> None:
 @pytest.fixture(autouse=True)
 def _eager_celery(settings: Any) -> None:
     """Unit tests run tasks in-process; integration tests start a real worker themselves."""
-    from registry.celery import app
-
     from django.core.cache import cache
+
+    from registry.celery import app
 
     cache.clear()  # throttle counters and the like never leak between tests
     app.conf.task_always_eager = True
