@@ -46,8 +46,9 @@ def _eager_celery(settings: Any) -> None:
     from registry.celery import app
 
     cache.clear()  # throttle counters and the like never leak between tests
-    app.conf.task_always_eager = True
-    app.conf.task_eager_propagates = True
+    # The app reads Django settings under the CELERY_ namespace: override those keys.
+    app.conf.CELERY_TASK_ALWAYS_EAGER = True
+    app.conf.CELERY_TASK_EAGER_PROPAGATES = True
     settings.AXES_ENABLED = False
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.MEDIA_ROOT = settings.VAR_DIR / "test-media"
