@@ -254,7 +254,7 @@ SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
 # --- Celery -------------------------------------------------------------------
 # At-least-once delivery: a task is acknowledged only after it ran, and is
 # redelivered if the worker dies; tasks are idempotent (see notifications/).
-CELERY_BROKER_URL = REDIS_URL or "memory://"
+CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
