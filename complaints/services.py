@@ -200,6 +200,8 @@ def complaint_file(
     """Validate and record a complaint, its reporter and its evidence in one transaction."""
     _validate_filing(election=election, category=category, occurred_at=occurred_at, description=description)
     place_unit = _resolve_place(polling_station, unit, place_text)
+    for upload in files:  # refuse a bad file before anything is stored
+        evidence_inspect(upload)
     severity = int(severity or category.default_severity)
     now = timezone.now()
     complaint = Complaint(
@@ -294,10 +296,21 @@ def _digest(upload: UploadedFile) -> tuple[str, bytes]:
         if len(head) < 4096:
             head += chunk[: 4096 - len(head)]
     upload.seek(0)
+    upload.sha256, upload.head = hasher.hexdigest(), head  # type: ignore[attr-defined]
     return hasher.hexdigest(), head
 
 
-def _attach(*, complaint: Complaint, upload: UploadedFile, user: Any) -> Evidence:
+@dataclass(frozen=True)
+class InspectedUpload:
+    name: str
+    size: int
+    sha256: str
+    content_type: str
+    extension: str
+
+
+def evidence_inspect(upload: UploadedFile) -> InspectedUpload:
+    """Check size and the type sniffed from the bytes; raise EvidenceRejected with what to fix."""
     name = sanitize_filename(upload.name or "file")
     size = upload.size or 0
     if size > settings.EVIDENCE_MAX_BYTES:
@@ -311,12 +324,18 @@ def _attach(*, complaint: Complaint, upload: UploadedFile, user: Any) -> Evidenc
     sha, head = _digest(upload)
     kind = filetype.guess(head)
     mime = kind.mime if kind else None
-    if mime not in ALLOWED_EVIDENCE_TYPES:
+    if kind is None or mime not in ALLOWED_EVIDENCE_TYPES:
         raise EvidenceTypeNotAllowed(
             _("“%(name)s” is not a photo, video, audio recording or PDF (its content looks like %(kind)s).")
             % {"name": name, "kind": mime or _("an unknown type")},
             "files",
         )
+    return InspectedUpload(name, size, sha, mime, kind.extension)
+
+
+def _attach(*, complaint: Complaint, upload: UploadedFile, user: Any) -> Evidence:
+    inspected = evidence_inspect(upload)
+    name, size, sha, mime = inspected.name, inspected.size, inspected.sha256, inspected.content_type
     evidence = Evidence(
         complaint=complaint,
         sha256=sha,
@@ -325,9 +344,8 @@ def _attach(*, complaint: Complaint, upload: UploadedFile, user: Any) -> Evidenc
         original_name=name,
         uploaded_by=user,
     )
-    ext = f".{kind.extension}" if kind else ""
     upload.seek(0)
-    evidence.file.save(f"{uuid.uuid4().hex}{ext}", upload, save=False)
+    evidence.file.save(f"{uuid.uuid4().hex}.{inspected.extension}", upload, save=False)
     evidence.save(force_insert=True)
     audit_append(
         complaint=complaint,
