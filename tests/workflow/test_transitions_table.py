@@ -121,3 +121,12 @@ def test_every_state_is_reachable_and_table_is_consistent():
     assert len(workflow.BY_ACTION) == len(TRANSITIONS)
     for t in TRANSITIONS:
         assert t.target not in t.sources or t.action == "reopen"
+
+
+def test_workflow_doc_matches_the_table():
+    from pathlib import Path
+
+    from complaints.management.commands.workflow_doc import render_markdown
+
+    doc = Path(__file__).resolve().parents[2] / "docs" / "workflow.md"
+    assert doc.read_text() == render_markdown(), "run: python manage.py workflow_doc > docs/workflow.md"
