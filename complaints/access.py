@@ -92,7 +92,9 @@ def visible_complaints(user: Any, qs: QuerySet[Complaint] | None = None) -> Quer
         return qs
     own = Q(reporter__user_id=access.user_id) if access.user_id else Q(pk__in=[])
     if access.staff_roles:
-        return qs.filter(access.scope_q() | own)
+        scope = access.scope_q()
+        # Q() | own would be just `own` (Django drops an empty Q): unscoped staff see everything.
+        return qs.filter(scope | own) if scope else qs
     return qs.filter(own)
 
 

@@ -46,6 +46,11 @@ def _eager_celery(settings: Any) -> None:
     app.conf.task_eager_propagates = True
     settings.AXES_ENABLED = False
     settings.MEDIA_ROOT = settings.VAR_DIR / "test-media"
+    # Pages render {% static %} without a collectstatic manifest in tests.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
 
 
 @pytest.fixture
