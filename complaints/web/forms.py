@@ -89,7 +89,6 @@ class FilingForm(forms.Form):
     )
     files = MultipleFileField(  # type: ignore[assignment]  # shadows Form.files only in the class body
         label=_("Photos, videos or documents"),
-        help_text=_("Optional. Photos, videos, audio or PDF, up to 50 MB each."),
         required=False,
     )
     identity = forms.ChoiceField(

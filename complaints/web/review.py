@@ -20,6 +20,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
@@ -133,10 +134,10 @@ def queue_assign(request: HttpRequest) -> HttpResponse:
         except (services.ServiceError, workflow.WorkflowError) as exc:
             messages.error(request, f"{code}: {exc}")
     if done:
-        messages.success(
-            request,
-            _("%(count)s complaint(s) assigned to %(user)s.") % {"count": done, "user": assignee.get_username()},
+        message = ngettext(
+            "%(count)s complaint assigned to %(user)s.", "%(count)s complaints assigned to %(user)s.", done
         )
+        messages.success(request, message % {"count": done, "user": assignee.get_username()})
     return redirect(back)
 
 
