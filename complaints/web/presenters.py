@@ -53,7 +53,11 @@ def event_label(action: str) -> str:
     return str(EVENT_LABELS.get(action, action))
 
 
-def actor_label(event: AuditEvent) -> str:
+def actor_label(event: AuditEvent, reporter_user_id: int | None = None) -> str:
+    # The filer's own account is never named on a timeline: identity is shown only through
+    # the audited "show identity" action.
+    if event.actor_id is not None and event.actor_id == reporter_user_id:
+        return str(ACTOR_LABELS["complainant"])
     if event.actor is not None:
         return event.actor.get_full_name() or event.actor.get_username()
     return str(ACTOR_LABELS.get(event.actor_label, event.actor_label or _("the system")))
@@ -93,12 +97,12 @@ def _details(event: AuditEvent) -> list[tuple[str, str]]:
     return [(str(k), str(v)) for k, v in pairs if v]
 
 
-def timeline_entries(events: Iterable[AuditEvent]) -> list[TimelineEntry]:
+def timeline_entries(events: Iterable[AuditEvent], reporter_user_id: int | None = None) -> list[TimelineEntry]:
     return [
         TimelineEntry(
             at=e.created_at,
             label=event_label(e.action),
-            actor=actor_label(e),
+            actor=actor_label(e, reporter_user_id),
             from_status=_status_label(e.from_status) if e.from_status else "",
             to_status=_status_label(e.to_status) if e.to_status else "",
             details=_details(e),

@@ -99,7 +99,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         "page": page,
         "counts": counts,
         "total": sum(counts.values()),
-        "filtered": bool(request.GET.get("status") or form.has_changed()) if form.is_bound else False,
+        "filtered": bool(set(request.GET) - {"page"}),
         "bulk_form": BulkAssignForm(staff=staff) if access.staff_roles & workflow.SENIOR else None,
         "tones": STATUS_TONE,
     }
@@ -164,7 +164,9 @@ def _detail_context(request: HttpRequest, complaint: Complaint, **extra: Any) ->
         "complaint": complaint,
         "tone": STATUS_TONE.get(complaint.status, "new"),
         "evidence": list(selectors.evidence_for(complaint=complaint)),
-        "timeline": timeline_entries(selectors.timeline_for(user=user, complaint=complaint)),
+        "timeline": timeline_entries(
+            selectors.timeline_for(user=user, complaint=complaint), reporter_user_id=complaint.reporter.user_id
+        ),
         "notes": list(selectors.notes_for(user=user, complaint=complaint)),
         "action_forms": action_forms,
         "suggestions": list(selectors.duplicate_suggestions(user=user, complaint=complaint)) if suggests else [],

@@ -123,7 +123,7 @@ def receipt(request: HttpRequest) -> HttpResponse:
     """The receipt, shown once: the secret leaves the session as it is displayed."""
     data = request.session.pop(RECEIPT_KEY, None)
     if not data:
-        return render(request, "complaints/receipt_gone.html", status=410)
+        return render(request, "complaints/receipt_gone.html")
     return render(request, "complaints/receipt.html", {"code": data["code"], "secret": data["secret"]})
 
 

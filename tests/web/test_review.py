@@ -310,3 +310,15 @@ def test_dashboard_shows_breaches_load_and_charts(client, coordinator, reviewer_
     assert load["Айгуль Сеитова"] == (1, 1)
     client.force_login(reviewer_pav)
     assert client.get(reverse("web-dashboard")).status_code == 403
+
+
+def test_the_timeline_never_names_the_filer(client, coordinator, make_user, file_complaint, png_upload):
+    filer = make_user("observer", username="filer-zhanar", first_name="Жанар", last_name="Искакова")
+    complaint = file_complaint(reporter_user=filer, full_name="Жанар Искакова", files=[png_upload()])
+    services.note_add(complaint=complaint, actor=filer, body="Дополнение от заявителя")
+    client.force_login(coordinator)
+    html = client.get(reverse("web-complaint", args=[complaint.code])).content.decode()
+    assert "Дополнение от заявителя" in html
+    assert "Жанар" not in html
+    assert "filer-zhanar" not in html
+    assert "the complainant" in html

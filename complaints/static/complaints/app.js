@@ -263,9 +263,10 @@
         var li = el("li");
         var field = name !== "__all__" && form.querySelector('[name="' + name + '"]');
         if (field) {
-          var a = el("a", { href: "#" + (field.id || "") }, message);
-          li.appendChild(a);
           var container = field.closest(".field") || field.closest("fieldset");
+          var labelEl = container && container.querySelector("legend, label");
+          var label = labelEl ? labelEl.childNodes[0].textContent.trim() : "";
+          li.appendChild(el("a", { href: "#" + (field.id || "") }, label ? label + ": " + message : message));
           if (container) {
             container.classList.add("field--error", "field--js-error");
             var p = el("p", { "class": "error-msg", "data-js-error": "" }, message);
