@@ -77,9 +77,12 @@ class Browse:
     problems: list[str] = field(default_factory=list)
     contexts: list[Any] = field(default_factory=list)
 
-    def new_page(self, *, phone: bool = True, js: bool = True) -> Any:
+    def new_page(self, *, phone: bool = True, js: bool = True, width: int | None = None) -> Any:
+        viewport = dict(PHONE if phone else DESKTOP)
+        if width:
+            viewport["width"] = width
         context = self.browser.new_context(
-            viewport=PHONE if phone else DESKTOP,
+            viewport=viewport,
             locale="ru-RU",
             java_script_enabled=js,
             is_mobile=phone,
@@ -109,6 +112,10 @@ class Browse:
         page.wait_for_url(self.url("/"))
 
     def shot(self, page: Any, name: str) -> None:
+        """Save a screenshot, and check the page fits the screen: no sideways scrolling on a phone."""
+        overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        if overflow > 0:
+            self.problems.append(f"{page.url}: {overflow}px wider than the {page.viewport_size['width']}px screen")
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 

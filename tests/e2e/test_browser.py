@@ -122,7 +122,7 @@ def test_observer_files_reviewer_asks_observer_answers_coordinator_escalates(bro
 
 def test_anonymous_filer_checks_the_status_with_code_and_secret(browse, people, election, territory):
     # (5) No account: the receipt shows a code and a secret once; they unlock the status.
-    page = browse.new_page()
+    page = browse.new_page(width=360)  # the narrowest phone we support
     page.goto(browse.url("/file/"))
     page.get_by_text("Давление работодателя").click()
     page.fill("#id_station", "512")
@@ -173,7 +173,7 @@ def test_a_script_in_a_description_is_shown_as_text(browse, people, election, ca
 
 def test_filing_works_with_javascript_disabled(browse, people, election, territory, jpeg_bytes):
     # (7) A plain multipart form post: no draft, no search-as-you-type, same result.
-    page = browse.new_page(js=False)
+    page = browse.new_page(js=False, width=360)
     page.goto(browse.url("/file/"))
     page.get_by_text("Давление работодателя").click()
     page.fill("#id_station", "512")

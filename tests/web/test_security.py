@@ -113,3 +113,13 @@ def test_session_and_csrf_cookies_are_secure_in_the_full_stack(settings, make_us
     response = _login(client, "sec", "right-pass-3")
     assert response.cookies["sessionid"]["secure"] is True
     assert response.cookies["sessionid"]["httponly"] is True
+
+
+def test_error_pages_use_the_site_layout(client, observer):
+    missing = client.get("/no-such-page/")
+    assert missing.status_code == 404
+    assert "Page not found" in missing.content.decode()
+    client.force_login(observer)
+    denied = client.get(reverse("web-queue"))
+    assert denied.status_code == 403
+    assert "Not allowed" in denied.content.decode()

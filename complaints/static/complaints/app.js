@@ -279,7 +279,7 @@
         ul.appendChild(li);
         if (name === "files") {
           state.files.forEach(function (entry) {
-            if (message.indexOf(entry.file.name) !== -1) { entry.error = form.getAttribute("data-msg-file-error") + " " + message; }
+            if (!entry.error && message.indexOf(entry.file.name) !== -1) { entry.error = form.getAttribute("data-msg-file-error") + " " + message; }
           });
         }
       });
