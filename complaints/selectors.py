@@ -254,6 +254,11 @@ def staff_users() -> QuerySet[Any]:
     )
 
 
+def staff_user_get(*, pk: int) -> Any:
+    """An active reviewer or coordinator by id, or DoesNotExist."""
+    return staff_users().get(pk=pk)
+
+
 def assignable_staff_for(*, complaint: Complaint) -> list[Any]:
     """Reviewers and coordinators whose scope covers the complaint."""
     users = {u.pk: u for u in staff_in_scope(complaint, GROUP_REVIEWER)}

@@ -11,9 +11,8 @@ from functools import wraps
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
@@ -123,7 +122,11 @@ def queue_assign(request: HttpRequest) -> HttpResponse:
             for error in errors:
                 messages.error(request, str(error))
         return redirect(back)
-    assignee = get_user_model().objects.get(pk=form.cleaned_data["assignee"])
+    try:
+        assignee = selectors.staff_user_get(pk=form.cleaned_data["assignee"])
+    except ObjectDoesNotExist:
+        messages.error(request, _("Choose who should work on this complaint."))
+        return redirect(back)
     done = 0
     for code in form.cleaned_data["codes"]:
         try:
@@ -260,7 +263,8 @@ def complaint_assign(request: HttpRequest, code: str) -> HttpResponse:
     if how == "take":
         assignee = request.user
     elif how == "assign" and form.cleaned_data["assignee"]:
-        assignee = get_user_model().objects.get(pk=form.cleaned_data["assignee"])
+        # The form only offers staff in scope, so the id names one of them.
+        assignee = selectors.staff_user_get(pk=form.cleaned_data["assignee"])
     try:
         services.complaint_assign(
             complaint=complaint, assignee=assignee, actor=request.user, version=form.cleaned_data["version"]
