@@ -7,13 +7,33 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Case, Count, F, Q, QuerySet, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from complaints import workflow
-from complaints.access import access_for, visible_complaints
-from complaints.models import AuditEvent, Complaint, Note, NoteVisibility, Status, TerritorialUnit
+from complaints.access import (
+    GROUP_COORDINATOR,
+    GROUP_REVIEWER,
+    access_for,
+    roles_for,
+    staff_in_scope,
+    visible_complaints,
+)
+from complaints.models import (
+    AuditEvent,
+    Category,
+    Complaint,
+    Election,
+    ElectionStatus,
+    Evidence,
+    Note,
+    NoteVisibility,
+    PollingStation,
+    Status,
+    TerritorialUnit,
+    UnitLevel,
+)
 
 
 @dataclass
@@ -226,3 +246,169 @@ def public_stats(*, election_id: int) -> PublicStats:
         ),
         by_outcome=outcomes,
     )
+
+
+# --- web UI reads (filing, complainant pages, dashboard) ------------------------
+
+
+def filing_elections() -> QuerySet[Election]:
+    """Elections that take complaints: active first, then upcoming."""
+    return Election.objects.exclude(status=ElectionStatus.ARCHIVED).order_by(
+        Case(When(status=ElectionStatus.ACTIVE, then=0), default=1), "-voting_day", "id"
+    )
+
+
+def filing_elections_all() -> QuerySet[Election]:
+    """Every election, newest first (for filters, which may look at archived ones)."""
+    return Election.objects.order_by("-voting_day", "id")
+
+
+def filing_categories() -> QuerySet[Category]:
+    """Active categories in picker order (parents before their children)."""
+    return Category.objects.filter(is_active=True).select_related("parent").order_by("sort_order", "code")
+
+
+def filing_regions() -> QuerySet[TerritorialUnit]:
+    return TerritorialUnit.objects.filter(level=UnitLevel.REGION).order_by("path")
+
+
+def polling_station_search(*, query: str, limit: int = 10) -> list[PollingStation]:
+    """Polling stations by number (exact first, then prefix) or by a piece of the address."""
+    term = query.strip().lstrip("№#").strip()
+    if not term:
+        return []
+    address = Q(address__icontains=term)
+    # SQLite folds case for ASCII only: also try the usual spellings of Cyrillic words.
+    for variant in {term.lower(), term.capitalize(), term.title(), term.upper()}:
+        address |= Q(address__contains=variant)
+    qs = PollingStation.objects.select_related("unit").filter(
+        Q(number__iexact=term) | Q(number__istartswith=term) | address
+    )
+    exact_first = Case(When(number__iexact=term, then=0), When(number__istartswith=term, then=1), default=2)
+    return list(qs.order_by(exact_first, "number", "id")[:limit])
+
+
+def complaints_reported_by(*, user: Any) -> QuerySet[Complaint]:
+    """A signed-in filer's own complaints (named ones; anonymous filings are not linked)."""
+    if not getattr(user, "is_authenticated", False):
+        return Complaint.objects.none()
+    return (
+        Complaint.objects.filter(reporter__user_id=user.pk)
+        .select_related("election", "category", "polling_station", "unit")
+        .order_by("-created_at", "-id")
+    )
+
+
+def complaint_for_complainant(*, code: str, user: Any, tracked_ids: list[int]) -> Complaint | None:
+    """A complaint its filer may follow: their own (signed in) or one unlocked with code + secret."""
+    complaint = (
+        Complaint.objects.select_related("reporter", "election", "category", "polling_station", "unit")
+        .filter(code=code.strip().upper())
+        .first()
+    )
+    if complaint is None:
+        return None
+    own = getattr(user, "is_authenticated", False) and complaint.reporter.user_id == user.pk
+    return complaint if own or complaint.pk in tracked_ids else None
+
+
+def evidence_for(*, complaint: Complaint) -> QuerySet[Evidence]:
+    return Evidence.objects.filter(complaint=complaint).order_by("uploaded_at", "id")
+
+
+def evidence_get_for(*, user: Any, code: str, evidence_id: int) -> Evidence:
+    """One evidence file of a complaint the user works on, or Evidence.DoesNotExist."""
+    complaint = complaint_get_for(user=user, code=code)
+    if not roles_for(user, complaint) & workflow.STAFF:
+        raise Evidence.DoesNotExist("No such evidence.")
+    return Evidence.objects.get(complaint=complaint, pk=evidence_id)
+
+
+def staff_users() -> QuerySet[Any]:
+    """Active reviewers and coordinators, for assignment pickers."""
+    from django.contrib.auth import get_user_model
+
+    return (
+        get_user_model()
+        .objects.filter(is_active=True, groups__name__in=[GROUP_REVIEWER, GROUP_COORDINATOR])
+        .distinct()
+        .order_by("username")
+    )
+
+
+def staff_user_get(*, pk: int) -> Any:
+    """An active reviewer or coordinator by id, or DoesNotExist."""
+    return staff_users().get(pk=pk)
+
+
+def assignable_staff_for(*, complaint: Complaint) -> list[Any]:
+    """Reviewers and coordinators whose scope covers the complaint."""
+    users = {u.pk: u for u in staff_in_scope(complaint, GROUP_REVIEWER)}
+    users.update({u.pk: u for u in staff_in_scope(complaint, GROUP_COORDINATOR)})
+    return sorted(users.values(), key=lambda u: u.get_username())
+
+
+@dataclass(frozen=True)
+class CountRow:
+    key: str
+    label: str
+    count: int
+    overdue: int = 0
+
+
+def _running_overdue(now: datetime) -> Q:
+    return Q(status__in=list(workflow.SLA_STATES), sla_paused_at__isnull=True, due_at__lt=now)
+
+
+def sla_breaches_for(*, user: Any, election: int | None = None, limit: int = 20) -> list[Complaint]:
+    """Open complaints past their deadline, the most overdue first."""
+    qs = _queue_base(user).filter(_running_overdue(timezone.now()))
+    if election:
+        qs = qs.filter(election_id=election)
+    return list(qs.order_by("due_at", "id")[:limit])
+
+
+def reviewer_load_for(*, user: Any, election: int | None = None) -> list[CountRow]:
+    """Open complaints per assignee (with how many are overdue), the busiest first."""
+    qs = visible_complaints(user).filter(status__in=list(workflow.OPEN_STATES))
+    if election:
+        qs = qs.filter(election_id=election)
+    rows = (
+        qs.order_by()
+        .values("assignee_id", "assignee__username", "assignee__first_name", "assignee__last_name")
+        .annotate(n=Count("id"), late=Count("id", filter=_running_overdue(timezone.now())))
+        .order_by("-n", "assignee__username")
+    )
+    result = []
+    for row in rows:
+        full = f"{row['assignee__first_name']} {row['assignee__last_name']}".strip()
+        label = full or row["assignee__username"] or ""
+        result.append(CountRow(str(row["assignee_id"] or ""), label, row["n"], row["late"]))
+    return result
+
+
+def counts_by_region_for(*, user: Any, election: int | None = None) -> list[CountRow]:
+    """Complaints per region (the second level of the territory tree), largest first."""
+    qs = visible_complaints(user)
+    if election:
+        qs = qs.filter(election_id=election)
+    totals: dict[str, int] = {}
+    for row in qs.order_by().values("unit_path").annotate(n=Count("id")):
+        parts = row["unit_path"].split("/")
+        region = "/".join(parts[:2]) + "/" if len(parts) > 2 else ""
+        totals[region] = totals.get(region, 0) + row["n"]
+    units = {u.path: u for u in TerritorialUnit.objects.filter(path__in=[p for p in totals if p])}
+    rows = [
+        CountRow(units[p].code if p in units else "", units[p].name if p in units else "", n) for p, n in totals.items()
+    ]
+    return sorted(rows, key=lambda r: (-r.count, r.label))
+
+
+def counts_by_category_for(*, user: Any, election: int | None = None) -> list[CountRow]:
+    qs = visible_complaints(user)
+    if election:
+        qs = qs.filter(election_id=election)
+    totals = {row["category_id"]: row["n"] for row in qs.order_by().values("category_id").annotate(n=Count("id"))}
+    categories = Category.objects.in_bulk(list(totals))
+    rows = [CountRow(categories[pk].code, categories[pk].name, n) for pk, n in totals.items()]
+    return sorted(rows, key=lambda r: (-r.count, r.label))

@@ -640,3 +640,20 @@ def sla_check(*, now: datetime | None = None) -> int:
         status__in=list(workflow.SLA_STATES),
     ).values_list("pk", flat=True)
     return sum(sla_breach_mark(complaint_id=pk, now=now) for pk in list(overdue[:5000]))
+
+
+# --- complainant follow-up ------------------------------------------------------
+
+
+@transaction.atomic
+def complaint_answer(
+    *, complaint: Complaint, actor: Actor, comment: str, files: Sequence[UploadedFile] = (), version: int | None = None
+) -> Complaint:
+    """The complainant answers a request for information: the text and any new evidence, together."""
+    complaint = complaint_transition(
+        complaint=complaint, action="provide_info", actor=actor, comment=comment, version=version
+    )
+    for upload in files:
+        evidence_attach(complaint=complaint, upload=upload, actor=actor)
+    complaint.refresh_from_db()
+    return complaint

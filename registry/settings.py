@@ -176,6 +176,7 @@ AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 
 # --- Security -----------------------------------------------------------------
 SECURE_COOKIES = env_bool("SECURE_COOKIES", bool(DATABASE_URL))
@@ -211,6 +212,8 @@ CONTENT_SECURITY_POLICY = {
 LANGUAGE_CODE = env_str("LANGUAGE_CODE", "ru")
 LANGUAGES = [("ru", "Русский"), ("kk", "Қазақша"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "complaints" / "locale"]
+# Date and number formats for Kazakh, which Django does not ship (complaints/formats/kk/).
+FORMAT_MODULE_PATH = ["complaints.formats"]
 TIME_ZONE = env_str("TIME_ZONE", "Asia/Almaty")
 USE_I18N = True
 USE_TZ = True

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import Group
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from complaints import services
 from complaints.models import (
@@ -46,6 +46,9 @@ def _eager_celery(settings: Any) -> None:
     from registry.celery import app
 
     cache.clear()  # throttle counters and the like never leak between tests
+    # Code called directly (services, commands) speaks English in tests; requests still
+    # pick their language through LocaleMiddleware.
+    translation.activate("en")
     # The app reads Django settings under the CELERY_ namespace: override those keys.
     app.conf.CELERY_TASK_ALWAYS_EAGER = True
     app.conf.CELERY_TASK_EAGER_PROPAGATES = True

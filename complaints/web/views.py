@@ -1,6 +1,259 @@
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+"""Pages for people who file complaints: the form, the receipt, status follow-up, my complaints.
+
+Views translate HTTP to selector and service calls and back; the rules live in services.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from complaints import selectors, services, workflow
+from complaints.access import access_for
+from complaints.models import Channel, Complaint
+from complaints.web.forms import AnswerForm, EvidenceForm, FilingForm, StatusLookupForm, WithdrawForm
+from complaints.web.presenters import timeline_entries
+
+RECEIPT_KEY = "web_receipt"  # the just-filed receipt, shown once then removed
+TRACKED_KEY = "web_tracked"  # complaints unlocked in this session with code + secret
+MAX_TRACKED = 20
+# Service error fields that have a different name in the form.
+FIELD_ALIASES = {"unit": "region"}
+
+
+def _add_service_error(form: Any, exc: services.ServiceError) -> None:
+    name = FIELD_ALIASES.get(exc.field or "", exc.field)
+    form.add_error(name if name in form.fields else None, exc.message)
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "complaints/home.html")
+    access = access_for(request.user)
+    context = {
+        "is_staff_user": bool(access.staff_roles),
+        "is_coordinator": bool(access.staff_roles & workflow.SENIOR),
+    }
+    return render(request, "complaints/home.html", context)
+
+
+# --- filing ---------------------------------------------------------------------
+
+
+def _filing_kwargs(request: HttpRequest, form: FilingForm) -> dict[str, Any]:
+    data = form.cleaned_data
+    named = data["identity"] == "named"
+    return {
+        "election": data["election"],
+        "category": data["category"],
+        "occurred_at": data["occurred_at"],
+        "description": data["description"],
+        "polling_station": data.get("polling_station"),
+        "unit": data.get("region"),
+        "place_text": data.get("place_text", ""),
+        "channel": Channel.WEB,
+        "reporter_user": request.user if named and request.user.is_authenticated else None,
+        "anonymous": not named,
+        "full_name": data.get("full_name", "") if named else "",
+        "email": data.get("email", "") if named else "",
+        "phone": data.get("phone", "") if named else "",
+        "language": (get_language() or settings.LANGUAGE_CODE)[:2],
+        "files": data.get("files") or [],
+    }
+
+
+def _wants_json(request: HttpRequest) -> bool:
+    return "application/json" in request.headers.get("Accept", "")
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def complaint_file(request: HttpRequest) -> HttpResponse:
+    """The filing form. Works as a plain multipart POST; app.js upgrades it (progress, draft)."""
+    status = 200
+    if request.method == "POST":
+        form = FilingForm(request.POST, request.FILES, user=request.user)
+        if form.is_valid():
+            try:
+                filing = services.complaint_file(**_filing_kwargs(request, form))
+            except services.ServiceError as exc:
+                _add_service_error(form, exc)
+            else:
+                complaint = filing.complaint
+                request.session[RECEIPT_KEY] = {
+                    "code": complaint.code,
+                    "secret": filing.secret if complaint.reporter.user_id is None else "",
+                }
+                url = reverse("web-receipt")
+                return JsonResponse({"ok": True, "redirect": url}) if _wants_json(request) else redirect(url)
+        if _wants_json(request):
+            return JsonResponse({"ok": False, "errors": form.errors.get_json_data()}, status=400)
+        status = 400
+    else:
+        form = FilingForm(user=request.user)
+    context = {
+        "form": form,
+        "categories": list(form.fields["category"].queryset),  # type: ignore[attr-defined]
+        "max_mb": settings.EVIDENCE_MAX_BYTES // 2**20,
+        "max_bytes": settings.EVIDENCE_MAX_BYTES,
+        "accept": ",".join(sorted(services.ALLOWED_EVIDENCE_TYPES)),
+    }
+    return render(request, "complaints/file.html", context, status=status)
+
+
+@require_GET
+def station_search(request: HttpRequest) -> JsonResponse:
+    """Search-as-you-type for the filing form: polling stations by number or address."""
+    stations = selectors.polling_station_search(query=request.GET.get("q", "")[:60], limit=10)
+    results = [{"id": s.pk, "number": s.number, "address": s.address, "unit": s.unit.name} for s in stations]
+    return JsonResponse({"results": results})
+
+
+@never_cache
+def receipt(request: HttpRequest) -> HttpResponse:
+    """The receipt, shown once: the secret leaves the session as it is displayed."""
+    data = request.session.pop(RECEIPT_KEY, None)
+    if not data:
+        return render(request, "complaints/receipt_gone.html")
+    return render(request, "complaints/receipt.html", {"code": data["code"], "secret": data["secret"]})
+
+
+# --- status follow-up -------------------------------------------------------------
+
+
+def _tracked(request: HttpRequest) -> list[int]:
+    return [int(pk) for pk in request.session.get(TRACKED_KEY, [])]
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def status_lookup(request: HttpRequest) -> HttpResponse:
+    """Code + secret in a POST body (never in a URL) unlock the complaint for this session."""
+    form = StatusLookupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        complaint = selectors.complaint_by_receipt(code=form.cleaned_data["code"], secret=form.cleaned_data["secret"])
+        if complaint is not None:
+            tracked = [pk for pk in _tracked(request) if pk != complaint.pk][-(MAX_TRACKED - 1) :]
+            request.session[TRACKED_KEY] = [*tracked, complaint.pk]
+            return redirect("web-track", code=complaint.code)
+        form.add_error(
+            None,
+            _("No complaint matches this receipt code and secret. Check both; the code looks like ABCD-EFGH-JKMN."),
+        )
+    status = 400 if request.method == "POST" else 200
+    return render(request, "complaints/status_lookup.html", {"form": form}, status=status)
+
+
+def _complainant_complaint(request: HttpRequest, code: str) -> tuple[Complaint, Any]:
+    complaint = selectors.complaint_for_complainant(code=code, user=request.user, tracked_ids=_tracked(request))
+    if complaint is None:
+        raise Http404(_("No such complaint."))
+    own = request.user.is_authenticated and complaint.reporter.user_id == request.user.pk
+    actor = request.user if own else services.ComplainantActor(complaint_id=complaint.pk)
+    return complaint, actor
+
+
+def _track_context(complaint: Complaint, **forms: Any) -> dict[str, Any]:
+    allowed = {t.action for t in workflow.available_actions(status=complaint.status, roles={workflow.Role.COMPLAINANT})}
+    # A complainant's view: messages to and from them, and status changes; never internal notes.
+    notes = list(selectors.notes_for(user=None, complaint=complaint))
+    events = [e for e in selectors.timeline_for(user=None, complaint=complaint) if e.to_status]
+    question = next((n for n in reversed(notes) if not n.from_complainant), None)
+    return {
+        "complaint": complaint,
+        "notes": notes,
+        "history": timeline_entries(events),
+        "evidence": list(selectors.evidence_for(complaint=complaint)),
+        "question": question if "provide_info" in allowed else None,
+        "answer_form": forms.get("answer_form")
+        or (AnswerForm(initial={"version": complaint.version}) if "provide_info" in allowed else None),
+        "evidence_form": forms.get("evidence_form")
+        or (EvidenceForm() if complaint.status not in workflow.TERMINAL_STATES else None),
+        "withdraw_form": WithdrawForm(initial={"version": complaint.version}) if "withdraw" in allowed else None,
+        "conflict": forms.get("conflict"),
+    }
+
+
+@never_cache
+def complaint_track(request: HttpRequest, code: str) -> HttpResponse:
+    complaint, _actor = _complainant_complaint(request, code)
+    return render(request, "complaints/track.html", _track_context(complaint))
+
+
+@never_cache
+@require_POST
+def complaint_answer(request: HttpRequest, code: str) -> HttpResponse:
+    complaint, actor = _complainant_complaint(request, code)
+    form = AnswerForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            services.complaint_answer(
+                complaint=complaint,
+                actor=actor,
+                comment=form.cleaned_data["comment"],
+                files=form.cleaned_data["files"],
+                version=form.cleaned_data["version"],
+            )
+        except services.StaleVersion as exc:
+            complaint.refresh_from_db()
+            return render(request, "complaints/track.html", _track_context(complaint, conflict=exc.message), status=409)
+        except (services.ServiceError, workflow.WorkflowError) as exc:
+            form.add_error("files" if getattr(exc, "field", None) == "files" else None, str(exc))
+        else:
+            messages.success(request, _("Thank you. Your answer was sent to the reviewers."))
+            return redirect("web-track", code=complaint.code)
+    return render(request, "complaints/track.html", _track_context(complaint, answer_form=form), status=400)
+
+
+@never_cache
+@require_POST
+def complaint_add_evidence(request: HttpRequest, code: str) -> HttpResponse:
+    complaint, actor = _complainant_complaint(request, code)
+    form = EvidenceForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            for upload in form.cleaned_data["files"]:
+                services.evidence_attach(complaint=complaint, upload=upload, actor=actor)
+        except (services.ServiceError, workflow.WorkflowError) as exc:
+            form.add_error("files", str(exc))
+        else:
+            count = len(form.cleaned_data["files"])
+            messages.success(request, _("Files added: %(count)s.") % {"count": count})
+            return redirect("web-track", code=complaint.code)
+    return render(request, "complaints/track.html", _track_context(complaint, evidence_form=form), status=400)
+
+
+@never_cache
+@require_POST
+def complaint_withdraw(request: HttpRequest, code: str) -> HttpResponse:
+    complaint, actor = _complainant_complaint(request, code)
+    form = WithdrawForm(request.POST)
+    if not form.is_valid():
+        return redirect("web-track", code=complaint.code)
+    try:
+        services.complaint_transition(
+            complaint=complaint, action="withdraw", actor=actor, version=form.cleaned_data["version"]
+        )
+    except services.StaleVersion as exc:
+        complaint.refresh_from_db()
+        return render(request, "complaints/track.html", _track_context(complaint, conflict=exc.message), status=409)
+    except workflow.WorkflowError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Your complaint was withdrawn."))
+    return redirect("web-track", code=complaint.code)
+
+
+@login_required
+def my_complaints(request: HttpRequest) -> HttpResponse:
+    page = Paginator(selectors.complaints_reported_by(user=request.user), 20).get_page(request.GET.get("page"))
+    return render(request, "complaints/my_complaints.html", {"page": page})

@@ -1,0 +1,308 @@
+"""Web forms: they parse and check input only. No form has a status field; state changes
+go through ``services.complaint_transition``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.core.files.uploadedfile import UploadedFile
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from complaints import selectors
+from complaints.models import Category, Election, PollingStation, Severity, Status, TerritorialUnit
+from complaints.models import NoteVisibility as Visibility
+from complaints.workflow import Requirement, Transition
+
+MAX_FILES = 10
+DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files under one name (Django's documented recipe)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"multiple": True}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> list[UploadedFile]:
+        files = data if isinstance(data, list | tuple) else ([data] if data else [])
+        if self.required and not files:
+            raise forms.ValidationError(self.error_messages["required"], code="required")
+        if len(files) > MAX_FILES:
+            raise forms.ValidationError(
+                _("Attach at most %(max)s files at once.") % {"max": MAX_FILES}, code="too_many"
+            )
+        return [super(MultipleFileField, self).clean(f, initial) for f in files]
+
+
+def _local_now() -> str:
+    return timezone.localtime().strftime(DATETIME_LOCAL)
+
+
+class FilingForm(forms.Form):
+    election = forms.ModelChoiceField(label=_("Election"), queryset=Election.objects.none(), empty_label=None)
+    category = forms.ModelChoiceField(
+        label=_("What kind of violation?"),
+        queryset=Category.objects.none(),
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose the kind of violation.")},
+    )
+    station = forms.CharField(
+        label=_("Polling station"),
+        help_text=_("Its number (e.g. 512) or a part of its address."),
+        required=False,
+        max_length=120,
+    )
+    polling_station = forms.ModelChoiceField(
+        queryset=PollingStation.objects.all(), required=False, widget=forms.HiddenInput
+    )
+    region = forms.ModelChoiceField(
+        label=_("Region"),
+        queryset=TerritorialUnit.objects.none(),
+        required=False,
+        empty_label=_("— not sure —"),
+        help_text=_("If you do not know the polling station."),
+    )
+    place_text = forms.CharField(
+        label=_("Where exactly?"),
+        help_text=_("If it was not at a polling station: the address or the place."),
+        required=False,
+        max_length=300,
+    )
+    occurred_at = forms.DateTimeField(
+        label=_("When did it happen?"),
+        input_formats=[DATETIME_LOCAL, "%Y-%m-%d %H:%M", "%d.%m.%Y %H:%M"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_LOCAL),
+        error_messages={"invalid": _("Enter the date and time, e.g. 2011-04-03 14:30.")},
+    )
+    description = forms.CharField(
+        label=_("What happened?"),
+        help_text=_("Who did what, and who saw it. At least 10 characters."),
+        max_length=10000,
+        widget=forms.Textarea(attrs={"rows": 6}),
+    )
+    files = MultipleFileField(  # type: ignore[assignment]  # shadows Form.files only in the class body
+        label=_("Photos, videos or documents"),
+        required=False,
+    )
+    identity = forms.ChoiceField(
+        label=_("Who is filing?"),
+        choices=[("anonymous", _("Anonymously")), ("named", _("With my name"))],
+        widget=forms.RadioSelect,
+        initial="anonymous",
+    )
+    full_name = forms.CharField(label=_("Your name"), required=False, max_length=200)
+    email = forms.EmailField(label=_("Email"), required=False)
+    phone = forms.CharField(label=_("Phone"), required=False, max_length=40)
+
+    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        elections = selectors.filing_elections()
+        fields: Any = self.fields
+        fields["election"].queryset = elections
+        fields["category"].queryset = selectors.filing_categories()
+        fields["region"].queryset = selectors.filing_regions()
+        self.station_matches: list[PollingStation] = []
+        if not self.is_bound:
+            first = elections.first()
+            self.initial.setdefault("election", first.pk if first else None)
+            self.initial.setdefault("occurred_at", _local_now())
+            if getattr(user, "is_authenticated", False):
+                self.initial.setdefault("identity", "named")
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        text = (cleaned.get("station") or "").strip()
+        if cleaned.get("polling_station") is None and text:
+            cleaned["polling_station"] = self._resolve_station(text)
+        return cleaned
+
+    def _resolve_station(self, text: str) -> PollingStation | None:
+        matches = selectors.polling_station_search(query=text, limit=8)
+        term = text.lstrip("№#").strip().lower()
+        exact = [m for m in matches if m.number.lower() == term]
+        if len(exact) == 1:
+            return exact[0]
+        if len(matches) == 1:
+            return matches[0]
+        if not matches:
+            self.add_error(
+                "station",
+                _("No polling station matches “%(q)s”. Check the number, or leave it empty and describe the place.")
+                % {"q": text},
+            )
+        else:
+            self.station_matches = matches
+            self.add_error("station", _("Several polling stations match “%(q)s”: choose one below.") % {"q": text})
+        return None
+
+
+class StatusLookupForm(forms.Form):
+    code = forms.CharField(
+        label=_("Receipt code"),
+        max_length=20,
+        widget=forms.TextInput(attrs={"autocapitalize": "characters", "autocomplete": "off", "spellcheck": "false"}),
+    )
+    secret = forms.CharField(
+        label=_("Secret"),
+        max_length=100,
+        widget=forms.PasswordInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+
+
+class AnswerForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    comment = forms.CharField(label=_("Your answer"), max_length=10000, widget=forms.Textarea(attrs={"rows": 5}))
+    files = MultipleFileField(label=_("More photos, videos or documents"), required=False)  # type: ignore[assignment]
+
+
+class EvidenceForm(forms.Form):
+    files = MultipleFileField(label=_("Photos, videos or documents"), required=True)  # type: ignore[assignment]
+
+
+class WithdrawForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class ActionForm(forms.Form):
+    """One workflow action. Fields follow the transition's requirements; ``version`` guards
+    against acting on a complaint that changed in the meantime."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    comment = forms.CharField(label=_("Comment"), max_length=10000, widget=forms.Textarea(attrs={"rows": 3}))
+    duplicate_of = forms.CharField(
+        label=_("Receipt code of the original complaint"),
+        max_length=20,
+        widget=forms.TextInput(attrs={"autocapitalize": "characters", "autocomplete": "off"}),
+    )
+    authority = forms.CharField(label=_("Authority"), max_length=200)
+    authority_reference = forms.CharField(label=_("Authority's reference number"), max_length=200)
+
+    def __init__(self, transition: Transition, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", f"id_{transition.action}_%s")
+        super().__init__(*args, **kwargs)
+        self.transition = transition
+        requires = transition.requires
+        self.fields["comment"].required = Requirement.COMMENT in requires
+        for name, requirement in (
+            ("duplicate_of", Requirement.ORIGINAL),
+            ("authority", Requirement.AUTHORITY),
+            ("authority_reference", Requirement.AUTHORITY_REFERENCE),
+        ):
+            if requirement not in requires:
+                del self.fields[name]
+
+
+class NoteForm(forms.Form):
+    body = forms.CharField(label=_("Note"), max_length=10000, widget=forms.Textarea(attrs={"rows": 3}))
+    visibility = forms.ChoiceField(
+        label=_("Who sees it"), choices=Visibility.choices, widget=forms.RadioSelect, initial=Visibility.INTERNAL
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "id_note_%s")
+        super().__init__(*args, **kwargs)
+
+
+class AssignForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    assignee = forms.TypedChoiceField(label=_("Assign to"), coerce=int, required=False, empty_value=None)
+
+    def __init__(self, *args: Any, users: list[Any] | None = None, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "id_assign_%s")
+        super().__init__(*args, **kwargs)
+        field: Any = self.fields["assignee"]
+        field.choices = [("", _("— nobody —")), *((u.pk, _user_label(u)) for u in users or [])]
+
+
+class IdentityForm(forms.Form):
+    purpose = forms.CharField(
+        label=_("Why do you need to see it?"),
+        max_length=200,
+        required=False,
+        help_text=_("Recorded in the audit log with your name."),
+    )
+
+
+def _user_label(user: Any) -> str:
+    full = user.get_full_name() if hasattr(user, "get_full_name") else ""
+    return f"{full} ({user.get_username()})" if full else user.get_username()
+
+
+class QueueFilterForm(forms.Form):
+    """The queue's filters, read from the URL so a filtered queue can be bookmarked and shared."""
+
+    q = forms.CharField(label=_("Receipt code or polling station number"), required=False, max_length=40)
+    status = forms.MultipleChoiceField(
+        label=_("Status"), choices=Status.choices, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    election = forms.TypedChoiceField(label=_("Election"), coerce=int, required=False, empty_value=None)
+    category = forms.ChoiceField(label=_("Category"), required=False)
+    region = forms.ChoiceField(label=_("Region"), required=False)
+    severity = forms.TypedChoiceField(
+        label=_("Severity"),
+        coerce=int,
+        required=False,
+        empty_value=None,
+        choices=[("", _("any")), *Severity.choices],
+    )
+    assignee = forms.ChoiceField(label=_("Assignee"), required=False)
+    overdue = forms.BooleanField(label=_("Overdue"), required=False)
+    due_soon = forms.BooleanField(label=_("Due soon"), required=False)
+
+    def __init__(self, *args: Any, staff: list[Any] | None = None, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "id_f_%s")
+        super().__init__(*args, **kwargs)
+        fields: Any = self.fields
+        fields["election"].choices = [("", _("all")), *((e.pk, e.name) for e in selectors.filing_elections_all())]
+        fields["category"].choices = [("", _("all")), *((c.code, c.name) for c in selectors.filing_categories())]
+        fields["region"].choices = [("", _("all")), *((u.code, u.name) for u in selectors.filing_regions())]
+        fields["assignee"].choices = [
+            ("", _("anyone")),
+            ("me", _("me")),
+            ("none", _("nobody")),
+            *((str(u.pk), _user_label(u)) for u in staff or []),
+        ]
+
+    def to_filters(self) -> selectors.QueueFilters:
+        data = self.cleaned_data if self.is_valid() else {}
+        return selectors.QueueFilters(
+            status=data.get("status") or None,
+            category=data.get("category") or None,
+            region=data.get("region") or None,
+            election=data.get("election"),
+            severity=data.get("severity"),
+            assignee=data.get("assignee") or None,
+            overdue=bool(data.get("overdue")),
+            due_soon=bool(data.get("due_soon")),
+            q=data.get("q") or None,
+        )
+
+
+class BulkAssignForm(forms.Form):
+    codes = forms.MultipleChoiceField(required=True, error_messages={"required": _("Tick at least one complaint.")})
+    assignee = forms.TypedChoiceField(label=_("Assign the ticked complaints to"), coerce=int, required=True)
+
+    def __init__(self, *args: Any, staff: list[Any] | None = None, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "id_bulk_%s")
+        super().__init__(*args, **kwargs)
+        fields: Any = self.fields
+        fields["assignee"].choices = [("", _("— choose —")), *((u.pk, _user_label(u)) for u in staff or [])]
+        # Any code is accepted here; the service checks each complaint against the user's scope.
+        data: Any = self.data
+        fields["codes"].choices = [(c, c) for c in (data.getlist("codes") if self.is_bound else [])]
+
+
+class DashboardForm(forms.Form):
+    election = forms.TypedChoiceField(label=_("Election"), coerce=int, required=False, empty_value=None)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field: Any = self.fields["election"]
+        field.choices = [("", _("all")), *((e.pk, e.name) for e in selectors.filing_elections_all())]
