@@ -150,6 +150,21 @@ def _failed(message: OutboxMessage, exc: Exception) -> None:
     log.log(level, "outbox %s attempt %s failed: %s", message.pk, attempts, exc)
 
 
+def _one_per_batch(ids: list[int]) -> list[int]:
+    """Queue one task per batch (recipient): it takes the rest of its reserved batch.
+
+    Two tasks for the same reviewer running at once would each send part of the batch.
+    """
+    batched = OutboxMessage.objects.filter(pk__in=ids, payload__batch=True).order_by("pk")
+    seen: set[tuple[str, str]] = set()
+    followers: set[int] = set()
+    for pk, event_type, recipient in batched.values_list("pk", "event_type", "recipient"):
+        if (event_type, recipient) in seen:
+            followers.add(pk)
+        seen.add((event_type, recipient))
+    return [pk for pk in ids if pk not in followers]
+
+
 def sweep(limit: int = 500) -> int:
     """Queue due, unclaimed rows; SKIP LOCKED lets several sweepers run at once.
 
@@ -168,6 +183,7 @@ def sweep(limit: int = 500) -> int:
         )
         ids = list(due.values_list("pk", flat=True)[:limit])
         OutboxMessage.objects.filter(pk__in=ids).update(locked_until=lease)
+    ids = _one_per_batch(ids)
     for n, pk in enumerate(ids):
         try:
             deliver_outbox_message.delay(pk, lease.isoformat())

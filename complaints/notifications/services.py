@@ -31,7 +31,7 @@ def outbox_replay(*, message: OutboxMessage) -> OutboxMessage:
     """
     from complaints.notifications.outbox import dispatch
 
-    row = OutboxMessage.objects.select_for_update().select_related("subscription").get(pk=message.pk)
+    row = OutboxMessage.objects.select_for_update(of=("self",)).select_related("subscription").get(pk=message.pk)
     if row.status == OutboxStatus.DELIVERED:
         raise ReplayRefused(_("This notification was already delivered; there is nothing to replay."))
     if row.status == OutboxStatus.PENDING:
