@@ -181,6 +181,17 @@ def database_url() -> str:
     return f"postgresql://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
+def _die_with_parent() -> None:
+    """Linux: SIGKILL the child if pytest dies, so no orphan worker outlives its session
+    and keeps consuming from the next session's Redis with stale code."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
 @dataclass
 class CeleryProcesses:
     """The worker and beat processes, each in its own process group so kill -9 takes all."""
@@ -201,6 +212,7 @@ class CeleryProcesses:
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
+            preexec_fn=_die_with_parent,  # noqa: PLW1509 - only sets a signal, no locks
         )
 
     def start_worker(self) -> None:
@@ -302,10 +314,12 @@ def celery_processes(
     }
     processes = CeleryProcesses(harness_dir, redis_server, env)
     _use_broker(redis_server.url)
-    processes.start_worker()
-    processes.start_beat()
-    yield processes
-    processes.stop()
+    try:
+        processes.start_worker()
+        processes.start_beat()
+        yield processes
+    finally:
+        processes.stop()
 
 
 def _use_broker(url: str | None) -> None:

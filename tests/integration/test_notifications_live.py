@@ -140,7 +140,10 @@ def test_worker_killed_mid_delivery_loses_nothing(live: Live, make_user: Any, fi
     processed_ids = [r.webhook_id for r in state.processed.values()]
     assert len(processed_ids) == len(set(processed_ids)) == 500, "each processed exactly once"
     # A send interrupted by the kill may be repeated; the receiver acknowledged it without reprocessing.
-    assert state.redeliveries() >= 0
+    print(
+        f"kill -9 after {delivered_before_restart}/500 delivered; "
+        f"{len(state.requests)} requests, {state.redeliveries()} redelivered and deduped"
+    )
 
 
 def test_redis_down_during_filing_then_everything_delivered(
