@@ -24,7 +24,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, prefetch_related_objects
 from django.utils import timezone
 
 from complaints.models import OutboxChannel, OutboxMessage, OutboxStatus
@@ -54,10 +54,7 @@ def claim(message_id: int, *, lease: datetime | None = None) -> OutboxMessage | 
     ).update(locked_until=token)
     if not taken:
         return None
-    return OutboxMessage.objects.select_related(*_RELATED).get(pk=message_id)
-
-
-_RELATED = ("subscription", "complaint__category", "complaint__polling_station", "complaint__unit")
+    return OutboxMessage.objects.select_related("subscription").get(pk=message_id)
 
 
 def is_batched(message: OutboxMessage) -> bool:
@@ -89,7 +86,7 @@ def claim_batch(lead: OutboxMessage, lease: datetime | None = None) -> list[Outb
         OutboxMessage.objects.filter(_claimable(now, lease), pk__in=ids, status=OutboxStatus.PENDING).update(
             locked_until=lead.locked_until
         )
-    taken = OutboxMessage.objects.filter(pk__in=ids, locked_until=lead.locked_until).select_related(*_RELATED)
+    taken = OutboxMessage.objects.filter(pk__in=ids, locked_until=lead.locked_until)
     return [lead, *taken.order_by("pk")]
 
 
@@ -110,6 +107,9 @@ def deliver(message_id: int, *, lease: datetime | None = None) -> bool:
     from complaints.notifications.channels import send
 
     rows = claim_batch(message, lease) if is_batched(message) else [message]
+    if message.channel == OutboxChannel.EMAIL:
+        # What an email says about each complaint, in one query per relation for the batch.
+        prefetch_related_objects(rows, "complaint__category", "complaint__polling_station", "complaint__unit")
     try:
         send(rows)
     except Exception as exc:  # noqa: BLE001 - every failure is recorded and retried or dead-lettered

@@ -299,7 +299,7 @@ def celery_processes(
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith(("CELERY_", "EMAIL_", "OUTBOX_", "WEBHOOK_"))},
         **WORKER_SETTINGS,
-        "PYTHONPATH": str(ROOT),
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
         "DJANGO_SETTINGS_MODULE": "registry.settings",
         "DATABASE_URL": url,
         "REDIS_URL": redis_server.url,
