@@ -286,3 +286,11 @@ def test_a_failed_publish_never_breaks_filing_and_the_sweeper_delivers(
         assert dispatch([row.pk]) == 0, "publishing pauses for a while after a failure"
     assert delivery.sweep() == 1
     assert refresh(row).status == OutboxStatus.DELIVERED
+
+
+def test_outbox_deliver_command_sends_due_rows_without_beat(hook, receiver):
+    from django.core.management import call_command
+
+    call_command("outbox_deliver", "--once")
+    assert receiver.ids() == [hook.idempotency_key]
+    assert refresh(hook).status == OutboxStatus.DELIVERED
