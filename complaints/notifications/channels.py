@@ -16,11 +16,15 @@ previous signature are sent). How answers are treated:
 - any other 4xx, and 3xx (redirects are never followed): a receiver configuration
   error; retried ``OUTBOX_CLIENT_ERROR_ATTEMPTS`` times in all, then dead-lettered.
 - a URL that now resolves to a private address: dead-lettered at once.
+
+Email failures are retried on the schedule, except a recipient the mail server refuses
+permanently (5xx for every recipient), which is dead-lettered at once.
 """
 
 from __future__ import annotations
 
 import json
+import smtplib
 import time
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -189,7 +193,14 @@ def send_email(messages: list[OutboxMessage]) -> None:
         },
     )
     mail.attach_alternative(html, "text/html")
-    mail.send()
+    try:
+        mail.send()
+    except smtplib.SMTPRecipientsRefused as exc:
+        codes = [code for code, _ in exc.recipients.values()]
+        if codes and all(code >= 500 for code in codes):
+            # The mailbox does not exist or refuses us for good: retrying for days won't help.
+            raise DeliveryFailed(f"recipient refused by the mail server: {exc.recipients}", permanent=True) from exc
+        raise
 
 
 # --- webhooks -----------------------------------------------------------------

@@ -294,3 +294,25 @@ def test_outbox_deliver_command_sends_due_rows_without_beat(hook, receiver):
     call_command("outbox_deliver", "--once")
     assert receiver.ids() == [hook.idempotency_key]
     assert refresh(hook).status == OutboxStatus.DELIVERED
+
+
+class RefusingBackend:
+    """An email backend whose server says the mailbox does not exist."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        pass
+
+    def send_messages(self, messages: Any) -> int:
+        import smtplib
+
+        raise smtplib.SMTPRecipientsRefused({messages[0].to[0]: (550, b"5.1.1 no such mailbox")})
+
+
+def test_a_mailbox_refused_for_good_is_dead_lettered_at_once(file_complaint, settings):
+    settings.EMAIL_BACKEND = "tests.notifications.test_delivery.RefusingBackend"
+    complaint = file_complaint(full_name="A Person", email="nobody@example.org")
+    receipt = OutboxMessage.objects.get(complaint=complaint, recipient="nobody@example.org")
+    assert delivery.deliver(receipt.pk) is False
+    row = refresh(receipt)
+    assert row.status == OutboxStatus.DEAD
+    assert "550" in row.last_error
