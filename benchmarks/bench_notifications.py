@@ -106,6 +106,38 @@ def stats(receiver_url: str) -> dict[str, Any]:
         return json.load(response)  # type: ignore[no-any-return]
 
 
+def cpu_seconds() -> dict[str, float]:
+    """CPU time so far of the processes in play, by role (Linux /proc; empty elsewhere)."""
+    tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    totals: dict[str, float] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            cmdline = (stat.parent / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        role = next(
+            (
+                name
+                for name, marker in (
+                    ("worker", "celery -A registry worker"),
+                    ("receiver", "receiver.py"),
+                    ("redis", "redis-server 127.0.0.1"),
+                    ("postgres", "_bench_notifications"),
+                    ("bench (publisher)", "bench_notifications.py"),
+                )
+                if marker in cmdline
+            ),
+            None,
+        )
+        if role == "worker":
+            parent = Path(f"/proc/{fields[1]}/cmdline")
+            role = "worker pool" if parent.exists() and b"registry\0worker" in parent.read_bytes() else "worker main"
+        if role:
+            totals[role] = totals.get(role, 0.0) + (int(fields[11]) + int(fields[12])) / tick
+    return totals
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
@@ -191,10 +223,13 @@ def measure_throughput(place: dict[str, Any], subscription: Any, receiver_url: s
             for n in range(count)
         )
     ids = [row.pk for row in rows]
+    cpu_before = cpu_seconds()
     started = time.time()
     dispatch(ids)
     target = before["processed"] + count
     final = wait_for(lambda: (s := stats(receiver_url))["processed"] >= target and s, 300, "all deliveries")
+    cpu = {role: (spent - cpu_before.get(role, 0.0)) * 1000 / count for role, spent in cpu_seconds().items()}
+    print("CPU ms per delivery: " + ", ".join(f"{role} {ms:.2f}" for role, ms in sorted(cpu.items())))
     return count / (final["last"] - started)
 
 
