@@ -22,7 +22,7 @@ def _fresh_connection(task: Task) -> None:  # type: ignore[type-arg]
         return
     for conn in connections.all(initialized_only=True):
         conn.close_if_unusable_or_obsolete()
-        conn.health_check_done = True
+        conn.health_check_done = True  # type: ignore[attr-defined]
 
 
 @shared_task(bind=True, name="complaints.notifications.tasks.deliver_outbox_message", ignore_result=True)
