@@ -49,10 +49,11 @@ from complaints.models import (
 )
 from complaints.notifications import netguard
 
-# Where links in emails point. Staff open the review page; complainants the status page.
-STAFF_COMPLAINT_PATH = "/review/{code}/"
-COMPLAINANT_STATUS_PATH = "/status/?code={code}"
-STAFF_QUEUE_PATH = "/review/"
+# Where links in emails point (the web UI's routes). Staff open the complaint; the
+# complainant the status page, where code and secret go in a form, never in a URL.
+STAFF_COMPLAINT_PATH = "/complaints/{code}/"
+COMPLAINANT_STATUS_PATH = "/status/"
+STAFF_QUEUE_PATH = "/queue/"
 MAX_RETRY_AFTER_SECONDS = 24 * 3600
 
 # (event type, audience) -> template folder under complaints/email/.

@@ -203,3 +203,17 @@ def test_daily_digest_once_per_coordinator_per_day(
     pav = digests[staff["coordinator_pav"].email]
     assert "1 open" in pav.subject
     assert "0 open" in digests[staff["coordinator_ala"].email].subject, "counts stay within scope"
+
+
+def test_links_point_staff_to_the_complaint_and_the_complainant_to_the_status_form(
+    file_complaint, staff, django_capture_on_commit_callbacks, mailoutbox, settings
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        complaint = file_named(file_complaint)
+        due_now()
+        delivery.sweep()
+    by_recipient = {m.to[0]: m for m in mailoutbox}
+    assert f"{settings.SITE_URL}/complaints/{complaint.code}/" in by_recipient[staff["reviewer_pav"].email].body
+    receipt = by_recipient[EMAIL].body
+    assert f"{settings.SITE_URL}/status/" in receipt
+    assert f"/{complaint.code}" not in receipt, "the receipt code never goes into a URL"
