@@ -42,10 +42,8 @@ def _eager_celery(settings: Any) -> None:
     """Unit tests run tasks in-process; integration tests start a real worker themselves."""
     from registry.celery import app
 
-    # With namespace="CELERY" the prefixed keys are the ones Celery reads; setting
-    # ``app.conf.task_always_eager`` would be shadowed by CELERY_TASK_ALWAYS_EAGER.
-    app.conf["CELERY_TASK_ALWAYS_EAGER"] = True
-    app.conf["CELERY_TASK_EAGER_PROPAGATES"] = True
+    app.conf.task_always_eager = True
+    app.conf.task_eager_propagates = True
     settings.AXES_ENABLED = False
     settings.MEDIA_ROOT = settings.VAR_DIR / "test-media"
 
