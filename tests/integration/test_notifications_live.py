@@ -61,6 +61,8 @@ def test_filing_and_moving_complaints_sends_the_right_emails_and_signed_webhooks
 ) -> None:
     settings.OUTBOX_BATCH_SECONDS = 3  # both filings below land in one reviewer alert
     reviewer = make_user("reviewer", [territory["pav"]])
+    reviewer.profile.language = "en"  # the subjects checked below are the English ones
+    reviewer.profile.save()
     outsider = make_user("reviewer", [territory["ala"]])
     coordinator = make_user("coordinator", [territory["pav"]])
     coordinator.profile.language = "kk"

@@ -62,6 +62,9 @@ def staff(make_user: Callable[..., Any], territory: dict[str, Any]) -> dict[str,
     }
     people["reviewer_kk"].profile.language = "kk"
     people["reviewer_kk"].profile.save()
+    for name in ("coordinator_pav", "coordinator_ala"):  # tests read their subjects: keep them English
+        people[name].profile.language = "en"
+        people[name].profile.save()
     return people
 
 
