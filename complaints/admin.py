@@ -25,14 +25,12 @@ from complaints.models import (
     Election,
     Evidence,
     Note,
-    OutboxMessage,
     PollingStation,
     Profile,
     Reporter,
     TerritorialUnit,
-    WebhookDelivery,
-    WebhookSubscription,
 )
+from complaints.notifications import admin as notifications_admin  # noqa: F401 - registers the outbox admin
 
 
 class ReadOnlyMixin:
@@ -210,28 +208,6 @@ class AuditEventAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[AuditEvent]:
         return super().get_queryset(request).filter(complaint__in=visible_complaints(request.user).values("pk"))
-
-
-@admin.register(OutboxMessage)
-class OutboxMessageAdmin(ReadOnlyMixin, admin.ModelAdmin):
-    list_display = ["id", "event_type", "channel", "status", "attempts", "next_attempt_at", "delivered_at"]
-    list_filter = ["status", "channel", "event_type"]
-    search_fields = ["idempotency_key", "complaint__code", "recipient"]
-    readonly_fields = [f.name for f in OutboxMessage._meta.fields]
-
-
-@admin.register(WebhookSubscription)
-class WebhookSubscriptionAdmin(admin.ModelAdmin):
-    list_display = ["url", "owner", "is_active", "disabled_reason", "created_at"]
-    list_filter = ["is_active"]
-    search_fields = ["url", "owner__username"]
-    readonly_fields = ["secret", "previous_secret", "previous_secret_expires_at", "created_at", "updated_at"]
-
-
-@admin.register(WebhookDelivery)
-class WebhookDeliveryAdmin(ReadOnlyMixin, admin.ModelAdmin):
-    list_display = ["message", "subscription", "attempt", "status_code", "latency_ms", "created_at"]
-    list_filter = ["status_code"]
 
 
 @admin.register(ApiKey)

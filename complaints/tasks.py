@@ -17,3 +17,10 @@ def sla_check() -> int:
 def ping(value: str) -> str:
     """Round-trip probe used by readiness checks and the worker integration test."""
     return value
+
+
+# The worker registers tasks from each app's ``tasks`` module only; the notification
+# tasks live in a sub-package, so they are imported here to be registered too.
+from complaints.notifications import tasks as notification_tasks  # noqa: E402
+
+__all__ = ["notification_tasks", "ping", "sla_check"]

@@ -15,6 +15,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -258,7 +259,9 @@ SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
 # At-least-once delivery: a task is acknowledged only after it ran, and is
 # redelivered if the worker dies; tasks are idempotent (see notifications/).
 CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"
-CELERY_RESULT_BACKEND = None
+# No results are kept by default (tasks record their outcome in the database);
+# the integration tests point this at Redis to round-trip a task's return value.
+CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND") or None
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
@@ -272,15 +275,28 @@ CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 240)
 # Must stay above the longest task, or Redis redelivers a task still running.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600)}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Keep reconnecting after a Redis restart however long it takes: no manual step.
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+# Tasks running when the broker connection drops are cancelled and redelivered
+# (they are idempotent); the Celery 6 default, and it silences the 5.x warning.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+# Celery closes every database connection before and after each task unless this is set
+# (a new PostgreSQL connection per task: ~10 ms); reuse them, recycling every 2*N tasks.
+# Tasks still drop a broken or CONN_MAX_AGE-expired connection first (close_old_connections).
+CELERY_DB_REUSE_MAX = env_int("CELERY_DB_REUSE_MAX", 500)
 CELERY_WORKER_SOFT_SHUTDOWN_TIMEOUT = env_int("CELERY_SOFT_SHUTDOWN_TIMEOUT", 10)
 CELERY_WORKER_ENABLE_SOFT_SHUTDOWN_ON_IDLE = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "sla-check": {"task": "complaints.tasks.sla_check", "schedule": 60.0},
-    "outbox-sweep": {"task": "complaints.notifications.tasks.outbox_sweep", "schedule": 5.0},
+    "outbox-sweep": {
+        "task": "complaints.notifications.tasks.outbox_sweep",
+        "schedule": float(env_int("OUTBOX_SWEEP_SECONDS", 5)),
+    },
     "coordinator-digest": {
         "task": "complaints.notifications.tasks.coordinator_digest",
-        "schedule": 24 * 3600.0,
+        # Daily at DIGEST_HOUR local time (CELERY_TIMEZONE).
+        "schedule": crontab(hour=env_int("DIGEST_HOUR", 8), minute=0),
     },
 }
 
@@ -297,6 +313,17 @@ SLA_DUE_SOON_MINUTES = env_int("SLA_DUE_SOON_MINUTES", 60)
 OUTBOX_RETRY_SCHEDULE = [
     int(x) for x in env_list("OUTBOX_RETRY_SCHEDULE", "0,5,300,1800,7200,18000,36000,50400,72000,86400")
 ]
+# A worker holds a row this long while sending it; after that (worker killed) the
+# sweeper hands it out again. Must exceed the slowest send (webhook or SMTP timeout).
+OUTBOX_CLAIM_SECONDS = env_int("OUTBOX_CLAIM_SECONDS", 60)
+# A row the sweeper queued is reserved for that task this long, so a backlog is not
+# queued again every sweep; a task lost with Redis frees the row when it runs out.
+OUTBOX_DISPATCH_LEASE_SECONDS = env_int("OUTBOX_DISPATCH_LEASE_SECONDS", 120)
+# New-complaint alerts to reviewers are collected this long into one email per reviewer.
+OUTBOX_BATCH_SECONDS = env_int("OUTBOX_BATCH_SECONDS", 180)
+# Attempts a webhook gets while its receiver answers 4xx (other than 408/410/429)
+# or a redirect: a configuration error that rarely fixes itself, so dead-letter early.
+OUTBOX_CLIENT_ERROR_ATTEMPTS = env_int("OUTBOX_CLIENT_ERROR_ATTEMPTS", 3)
 WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 10)
 WEBHOOK_ALLOW_PRIVATE_URLS = env_bool("WEBHOOK_ALLOW_PRIVATE_URLS", False)
 WEBHOOK_SECRET_OVERLAP_HOURS = env_int("WEBHOOK_SECRET_OVERLAP_HOURS", 24)

@@ -1,107 +1,299 @@
-"""Sending one outbox row over its channel: email or a signed webhook."""
+"""Sending outbox rows over their channel: email, or a signed webhook.
+
+Email is rendered per event and audience from ``templates/complaints/email/<name>/``
+(``subject.txt``, ``body.txt``, ``body.html``) in the recipient's language. Staff emails
+carry the receipt code, category, place, status and a link, never who filed it.
+
+Webhooks follow the Standard Webhooks spec: ``webhook-id`` (the row's idempotency key,
+the same on every retry), ``webhook-timestamp`` and ``webhook-signature`` (``v1``,
+HMAC-SHA256 with the ``whsec_`` secret; during a secret rotation both the new and the
+previous signature are sent). How answers are treated:
+
+- 2xx: delivered.
+- 410 Gone: the subscription is disabled and the row dead-lettered.
+- 429, 408, 5xx and network errors: retried on the backoff schedule, no sooner than
+  the receiver's ``Retry-After``.
+- any other 4xx, and 3xx (redirects are never followed): a receiver configuration
+  error; retried ``OUTBOX_CLIENT_ERROR_ATTEMPTS`` times in all, then dead-lettered.
+- a URL that now resolves to a private address: dead-lettered at once.
+
+Email failures are retried on the schedule, except a recipient the mail server refuses
+permanently (5xx for every recipient), which is dead-lettered at once.
+"""
 
 from __future__ import annotations
 
+import json
+import smtplib
 import time
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any
 
-import requests
+import urllib3
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.utils import translation
+from django.utils.translation import gettext as _
 from standardwebhooks.webhooks import Webhook
 
-from complaints.models import OutboxChannel, OutboxMessage, WebhookDelivery
+from complaints.models import (
+    Complaint,
+    OutboxChannel,
+    OutboxMessage,
+    Status,
+    WebhookDelivery,
+    WebhookSubscription,
+    localized,
+)
+from complaints.notifications import netguard
+
+# Where links in emails point (the web UI's routes). Staff open the complaint; the
+# complainant the status page, where code and secret go in a form, never in a URL.
+STAFF_COMPLAINT_PATH = "/complaints/{code}/"
+COMPLAINANT_STATUS_PATH = "/status/"
+STAFF_QUEUE_PATH = "/queue/"
+MAX_RETRY_AFTER_SECONDS = 24 * 3600
+
+# (event type, audience) -> template folder under complaints/email/.
+EMAIL_TEMPLATES: dict[tuple[str, str], str] = {
+    ("complaint.submitted", "complainant"): "receipt",
+    ("complaint.submitted", "reviewer"): "new_complaints",
+    ("complaint.assigned", "assignee"): "assigned",
+    ("complaint.info_provided", "assignee"): "info_provided",
+    ("complaint.needs_info", "complainant"): "needs_info",
+    ("complaint.message", "complainant"): "message",
+    ("complaint.decided", "complainant"): "decided",
+    ("complaint.escalated", "complainant"): "escalated",
+    ("complaint.sla_breached", "coordinator"): "sla_breached",
+    ("digest.daily", "coordinator"): "digest",
+}
 
 
 class DeliveryFailed(Exception):
-    def __init__(self, message: str, *, permanent: bool = False, retry_after: float | None = None) -> None:
+    """A send that did not succeed, and how to go on.
+
+    ``permanent``: dead-letter now. ``skip``: nothing to deliver any more (the row is
+    marked skipped, not failed). ``max_attempts``: dead-letter once this many attempts
+    were made. ``retry_after``: the receiver's wish, in seconds.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        permanent: bool = False,
+        skip: bool = False,
+        retry_after: float | None = None,
+        max_attempts: int | None = None,
+    ) -> None:
         super().__init__(message)
         self.permanent = permanent
+        self.skip = skip
         self.retry_after = retry_after
+        self.max_attempts = max_attempts
 
 
-def send(message: OutboxMessage) -> None:
-    if message.channel == OutboxChannel.EMAIL:
-        send_email(message)
+def send(messages: list[OutboxMessage]) -> None:
+    """Send one row, or for a batched email several rows to one recipient as one email."""
+    if messages[0].channel == OutboxChannel.EMAIL:
+        send_email(messages)
     else:
-        send_webhook(message)
+        send_webhook(messages[0])
 
 
-def send_email(message: OutboxMessage) -> None:
-    context: dict[str, Any] = {"m": message.payload, "event": message.event_type, "site_url": settings.SITE_URL}
-    with translation.override(message.recipient_language):
-        subject = render_to_string("complaints/email/subject.txt", context).strip()
-        text = render_to_string("complaints/email/body.txt", context)
-        html = render_to_string("complaints/email/body.html", context)
+# --- email --------------------------------------------------------------------
+
+
+def _place(complaint: Complaint, language: str) -> str:
+    parts = []
+    if complaint.polling_station is not None:
+        parts.append(_("polling station №%(number)s") % {"number": complaint.polling_station.number})
+    if complaint.unit is not None:
+        parts.append(localized(complaint.unit, "name", language))
+    if not parts and complaint.place_text:
+        parts.append(complaint.place_text[:120])
+    return ", ".join(parts)
+
+
+def email_item(message: OutboxMessage, language: str) -> dict[str, Any]:
+    """What an email says about one complaint: never the reporter's identity or story."""
+    payload = message.payload
+    code = payload.get("code", "")
+    status = payload.get("status", "")
+    item: dict[str, Any] = {
+        "code": code,
+        "status": Status(status).label if status in Status.values else status,
+        "category": "",
+        "place": "",
+    }
+    complaint = message.complaint
+    if complaint is not None:
+        item["category"] = localized(complaint.category, "name", language)
+        item["place"] = _place(complaint, language)
+        item["due_at"] = complaint.due_at
+    path = COMPLAINANT_STATUS_PATH if payload.get("audience") == "complainant" else STAFF_COMPLAINT_PATH
+    item["link"] = settings.SITE_URL + path.format(code=code)
+    return item
+
+
+def _digest_context(payload: dict[str, Any]) -> dict[str, Any]:
+    counts: dict[str, int] = payload.get("counts", {})
+    return {
+        "status_rows": [(s.label, counts[s.value]) for s in Status if counts.get(s.value)],
+        "overdue_items": [
+            {"code": code, "link": settings.SITE_URL + STAFF_COMPLAINT_PATH.format(code=code)}
+            for code in payload.get("overdue_codes", [])
+        ],
+        "queue_link": settings.SITE_URL + STAFF_QUEUE_PATH,
+    }
+
+
+def render_email(messages: list[OutboxMessage]) -> tuple[str, str, str]:
+    """Subject, text and HTML for one email, in the recipient's language."""
+    lead = messages[0]
+    audience = lead.payload.get("audience", "")
+    name = EMAIL_TEMPLATES.get((lead.event_type, audience))
+    if name is None:
+        raise DeliveryFailed(f"no email template for {lead.event_type} to {audience}", permanent=True)
+    language = lead.recipient_language or settings.LANGUAGE_CODE
+    with translation.override(language):
+        items = [email_item(m, language) for m in messages]
+        context: dict[str, Any] = {
+            "m": lead.payload,
+            "item": items[0],
+            "items": items,
+            "count": len(items),
+            "event": lead.event_type,
+            "site_url": settings.SITE_URL,
+            "language": language,
+        }
+        if name == "digest":
+            context.update(_digest_context(lead.payload))
+        subject = render_to_string(f"complaints/email/{name}/subject.txt", context)
+        text = render_to_string(f"complaints/email/{name}/body.txt", context)
+        html = render_to_string(f"complaints/email/{name}/body.html", context)
+    return " ".join(subject.split()), text, html
+
+
+def send_email(messages: list[OutboxMessage]) -> None:
+    lead = messages[0]
+    subject, text, html = render_email(messages)
+    domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2].strip(">") or "registry.local"
     mail = EmailMultiAlternatives(
         subject,
         text,
         settings.DEFAULT_FROM_EMAIL,
-        [message.recipient],
-        headers={"X-Registry-Message-Id": message.idempotency_key},
+        [lead.recipient],
+        headers={
+            # Stable across retries, so a mail system that sees a resend can drop it.
+            "Message-ID": f"<{lead.idempotency_key}@{domain}>",
+            "Content-Language": lead.recipient_language,
+            "Auto-Submitted": "auto-generated",
+        },
     )
     mail.attach_alternative(html, "text/html")
-    mail.send()
+    try:
+        mail.send()
+    except smtplib.SMTPRecipientsRefused as exc:
+        codes = [code for code, _ in exc.recipients.values()]
+        if codes and all(code >= 500 for code in codes):
+            # The mailbox does not exist or refuses us for good: retrying for days won't help.
+            raise DeliveryFailed(f"recipient refused by the mail server: {exc.recipients}", permanent=True) from exc
+        raise
 
 
-def signature_headers(message: OutboxMessage, body: str) -> dict[str, str]:
-    from datetime import UTC, datetime
+# --- webhooks -----------------------------------------------------------------
 
-    sub = message.subscription
-    assert sub is not None
-    ts = datetime.now(tz=UTC)
-    sigs = [Webhook(sub.secret).sign(message.idempotency_key, ts, body)]
-    if sub.previous_secret and sub.previous_secret_expires_at and sub.previous_secret_expires_at > ts:
-        sigs.append(Webhook(sub.previous_secret).sign(message.idempotency_key, ts, body))
+
+def signature_headers(
+    subscription: WebhookSubscription, msg_id: str, body: str, now: datetime | None = None
+) -> dict[str, str]:
+    """Standard Webhooks headers; both signatures while a rotated-out secret overlaps."""
+    now = now or datetime.now(tz=UTC)
+    signatures = [Webhook(subscription.secret).sign(msg_id, now, body)]
+    expires = subscription.previous_secret_expires_at
+    if subscription.previous_secret and expires is not None and expires > now:
+        signatures.append(Webhook(subscription.previous_secret).sign(msg_id, now, body))
     return {
-        "webhook-id": message.idempotency_key,
-        "webhook-timestamp": str(int(ts.timestamp())),
-        "webhook-signature": " ".join(sigs),
+        "webhook-id": msg_id,
+        "webhook-timestamp": str(int(now.timestamp())),
+        "webhook-signature": " ".join(signatures),
         "content-type": "application/json",
+        "user-agent": "registry-webhooks/1",
     }
 
 
-def send_webhook(message: OutboxMessage) -> None:
-    import json
-
-    sub = message.subscription
-    if sub is None or not sub.is_active:
-        raise DeliveryFailed("subscription disabled", permanent=True)
-    body = json.dumps(message.payload, separators=(",", ":"))
-    started = time.monotonic()
-    status_code: int | None = None
-    error = ""
+def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
+    """Seconds from a Retry-After header (delta-seconds or an HTTP date), capped at a day."""
+    if not value:
+        return None
+    value = value.strip()
     try:
-        response = requests.post(
-            sub.url,
-            data=body.encode(),
-            headers=signature_headers(message, body),
-            timeout=settings.WEBHOOK_TIMEOUT_SECONDS,
-            allow_redirects=False,
+        seconds = float(value)
+    except ValueError:
+        try:
+            when = parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        seconds = (when - (now or datetime.now(tz=UTC))).total_seconds()
+    return min(max(seconds, 0.0), MAX_RETRY_AFTER_SECONDS)
+
+
+def classify(status: int, headers: dict[str, str]) -> DeliveryFailed | None:
+    """None when delivered; otherwise how the failure is to be treated."""
+    if 200 <= status < 300:
+        return None
+    if status == 410:
+        return DeliveryFailed(_("The receiver answered 410 Gone; the subscription was disabled."), permanent=True)
+    if status in {408, 429} or status >= 500:
+        return DeliveryFailed(f"HTTP {status}", retry_after=parse_retry_after(headers.get("retry-after")))
+    return DeliveryFailed(f"HTTP {status}", max_attempts=settings.OUTBOX_CLIENT_ERROR_ATTEMPTS)
+
+
+def _post(subscription: WebhookSubscription, message: OutboxMessage, body: str) -> tuple[int | None, Any, str]:
+    """(status, response or failure, error text) of one POST."""
+    try:
+        target = netguard.resolve(subscription.url)
+        response = netguard.post(
+            target,
+            body.encode(),
+            signature_headers(subscription, message.idempotency_key, body),
+            settings.WEBHOOK_TIMEOUT_SECONDS,
         )
-        status_code = response.status_code
-    except requests.RequestException as exc:
-        error = str(exc)[:500]
-    latency = int((time.monotonic() - started) * 1000)
+    except netguard.UnsafeURL as exc:
+        return None, DeliveryFailed(str(exc), permanent=True), str(exc)
+    except (urllib3.exceptions.HTTPError, OSError) as exc:
+        error = f"{type(exc).__name__}: {exc}"[:500]
+        return None, DeliveryFailed(error), error
+    return response.status, response, ""
+
+
+def send_webhook(message: OutboxMessage) -> None:
+    subscription = message.subscription
+    if subscription is None or not subscription.is_active:
+        raise DeliveryFailed("the subscription is disabled", skip=True)
+    body = json.dumps(message.payload, separators=(",", ":"), sort_keys=True)
+    started = time.monotonic()
+    status, outcome, error = _post(subscription, message, body)
     WebhookDelivery.objects.create(
-        subscription=sub,
+        subscription=subscription,
         message=message,
         attempt=message.attempts + 1,
-        status_code=status_code,
-        latency_ms=latency,
+        status_code=status,
+        latency_ms=int((time.monotonic() - started) * 1000),
         error=error,
     )
-    if status_code is not None and 200 <= status_code < 300:
+    if status is None:
+        raise outcome
+    failure = classify(status, outcome.headers)
+    if failure is None:
         return
-    if status_code == 410:
-        type(sub).objects.filter(pk=sub.pk).update(is_active=False, disabled_reason="receiver answered 410 Gone")
-        raise DeliveryFailed("410 Gone: subscription disabled", permanent=True)
-    retry_after = None
-    if status_code is not None:
-        try:
-            retry_after = float(response.headers.get("Retry-After", ""))
-        except ValueError:
-            retry_after = None
-    raise DeliveryFailed(error or f"HTTP {status_code}", retry_after=retry_after)
+    if status == 410:
+        WebhookSubscription.objects.filter(pk=subscription.pk).update(
+            is_active=False, disabled_reason="receiver answered 410 Gone"
+        )
+    raise failure

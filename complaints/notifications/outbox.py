@@ -1,65 +1,81 @@
 """The transactional outbox: notifications as rows written with the change that causes them.
 
 ``outbox_record`` is called by services inside their transaction. It decides who is told
-(the fan-out) and writes one row per recipient and channel; after commit each row is
-handed to a Celery task, and the beat sweeper re-dispatches anything still due, so a
-failed publish or a dead worker loses nothing.
+(the fan-out) and writes one row per recipient and channel; after commit each due row is
+handed to a Celery task, and the beat sweeper dispatches anything still due, so a failed
+publish, a dead worker or a Redis restart loses nothing.
+
+Who is told what:
+
+========================  ==================================================  =========
+event                     email to                                            webhooks
+========================  ==================================================  =========
+complaint.submitted       complainant (receipt); reviewers in scope, batched  yes
+complaint.assigned        the assignee                                        yes
+complaint.needs_info      complainant (with the question)                     yes
+complaint.info_provided   the assignee                                        yes
+complaint.message         complainant (a note addressed to them)              yes
+complaint.decided         complainant                                         yes
+complaint.escalated       complainant                                         yes
+complaint.sla_breached    coordinators in scope                               yes
+complaint.status_changed  nobody (the specific event above tells them)        yes
+digest.daily              coordinators (``coordinator_digest_record``)        no
+========================  ==================================================  =========
+
+The complainant is told only if they left an email and did not file anonymously.
+Staff emails carry the receipt code, category, place, status and a link, never the
+reporter's name, contact or story; webhooks go only to subscriptions whose owner may
+see the complaint, with a thin payload.
 """
 
 from __future__ import annotations
 
+import logging
+import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.db.models import Count, Q
 from django.utils import timezone
 
-from complaints.access import GROUP_COORDINATOR, GROUP_REVIEWER, roles_for, staff_in_scope
+from complaints import workflow
+from complaints.access import GROUP_COORDINATOR, GROUP_REVIEWER, roles_for, staff_in_scope, visible_complaints
 from complaints.models import (
     Complaint,
     OutboxChannel,
     OutboxMessage,
+    OutboxStatus,
     WebhookSubscription,
 )
 
-# Events sent to the complainant (never to anonymous ones: nothing is pushed to them).
-COMPLAINANT_EVENTS = {"complaint.submitted", "complaint.needs_info", "complaint.decided", "complaint.escalated"}
+log = logging.getLogger(__name__)
 
-
-def webhook_payload(complaint: Complaint, event_type: str, extra: dict[str, Any] | None = None) -> dict[str, Any]:
-    """A thin payload: what happened and where to read more. No identity, no description."""
-    api = f"{settings.SITE_URL}/api/v1/complaints/{complaint.code}/"
-    return {
-        "type": event_type,
-        "timestamp": timezone.now().isoformat(),
-        "data": {
-            "code": complaint.code,
-            "status": complaint.status,
-            "election": complaint.election_id,
-            "category": getattr(complaint.category, "code", None),
-            "version": complaint.version,
-            **(extra or {}),
-            "links": {"self": api, "timeline": f"{api}timeline/"},
-        },
+COMPLAINANT_EVENTS = frozenset(
+    {
+        "complaint.submitted",
+        "complaint.needs_info",
+        "complaint.message",
+        "complaint.decided",
+        "complaint.escalated",
     }
+)
+ASSIGNEE_EVENTS = frozenset({"complaint.assigned", "complaint.info_provided"})
+# Only these carry free text to the complainant: the question asked, or the note sent.
+MESSAGE_EVENTS = frozenset({"complaint.needs_info", "complaint.message"})
+DIGEST_EVENT = "digest.daily"
 
 
-def _email_recipients(complaint: Complaint, event_type: str, context: dict[str, Any]) -> Iterable[tuple[str, str, str]]:
-    """(audience, email, language) triples for an event."""
-    if event_type in COMPLAINANT_EVENTS:
-        reporter = getattr(complaint, "reporter", None)
-        if reporter and not reporter.is_anonymous and reporter.email:
-            yield "complainant", reporter.email, reporter.language
-    if event_type == "complaint.assigned" and complaint.assignee and complaint.assignee.email:
-        yield "assignee", complaint.assignee.email, _language_of(complaint.assignee)
-    if event_type == "complaint.submitted":
-        for user in staff_in_scope(complaint, GROUP_REVIEWER).exclude(email=""):
-            yield "reviewer", user.email, _language_of(user)
-    if event_type == "complaint.sla_breached":
-        for user in staff_in_scope(complaint, GROUP_COORDINATOR).exclude(email=""):
-            yield "coordinator", user.email, _language_of(user)
+@dataclass(frozen=True)
+class Recipient:
+    audience: str  # complainant, assignee, reviewer, coordinator
+    email: str
+    language: str
 
 
 def _language_of(user: Any) -> str:
@@ -67,9 +83,62 @@ def _language_of(user: Any) -> str:
     return getattr(profile, "language", None) or settings.LANGUAGE_CODE
 
 
-def _subscriptions_for(complaint: Complaint, event_type: str) -> list[WebhookSubscription]:
+def _complainant(complaint: Complaint) -> Recipient | None:
+    reporter = getattr(complaint, "reporter", None)
+    if reporter is None or reporter.is_anonymous:
+        return None
+    email = reporter.email or getattr(reporter.user, "email", "")
+    return Recipient("complainant", email, reporter.language) if email else None
+
+
+def email_recipients(complaint: Complaint, event_type: str) -> Iterator[Recipient]:
+    """Who gets an email about this event; anonymous complainants never do."""
+    if event_type in COMPLAINANT_EVENTS and (complainant := _complainant(complaint)):
+        yield complainant
+    assignee = complaint.assignee
+    if event_type in ASSIGNEE_EVENTS and assignee is not None and assignee.email and assignee.is_active:
+        yield Recipient("assignee", assignee.email, _language_of(assignee))
+    staff_group = {"complaint.submitted": GROUP_REVIEWER, "complaint.sla_breached": GROUP_COORDINATOR}.get(event_type)
+    if staff_group:
+        audience = "reviewer" if staff_group == GROUP_REVIEWER else "coordinator"
+        for user in staff_in_scope(complaint, staff_group).exclude(email="").select_related("profile"):
+            yield Recipient(audience, user.email, _language_of(user))
+
+
+def webhook_subscriptions(complaint: Complaint, event_type: str) -> list[WebhookSubscription]:
+    """Active subscriptions for this event whose owner may see the complaint."""
     subs = WebhookSubscription.objects.filter(is_active=True).select_related("owner")
-    return [s for s in subs if s.wants(event_type) and roles_for(s.owner, complaint)]
+    return [s for s in subs if s.wants(event_type) and s.owner.is_active and roles_for(s.owner, complaint)]
+
+
+def webhook_payload(complaint: Complaint, event_type: str, context: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A thin payload: what happened and where to read more. No identity, no description."""
+    context = context or {}
+    api = f"{settings.SITE_URL}/api/v1/complaints/{complaint.code}/"
+    data: dict[str, Any] = {
+        "code": complaint.code,
+        "status": complaint.status,
+        "version": complaint.version,
+        "election": complaint.election_id,
+        "category": getattr(complaint.category, "code", None),
+    }
+    if context.get("action"):
+        data.update(action=context["action"], previous_status=context.get("from"))
+    data["links"] = {"self": api, "timeline": f"{api}timeline/"}
+    return {"type": event_type, "timestamp": timezone.now().isoformat(), "data": data}
+
+
+def _email_payload(complaint: Complaint, event_type: str, audience: str, context: dict[str, Any]) -> dict[str, Any]:
+    payload: dict[str, Any] = {"audience": audience, "code": complaint.code, "status": complaint.status}
+    if audience == "complainant" and event_type in MESSAGE_EVENTS and context.get("message"):
+        payload["message"] = context["message"]
+    if audience == "reviewer":
+        payload["batch"] = True
+    return payload
+
+
+def _new_key() -> str:
+    return f"msg_{uuid.uuid4().hex}"
 
 
 def outbox_record(
@@ -78,48 +147,128 @@ def outbox_record(
     """Write the outbox rows for one event, in the caller's transaction."""
     context = context or {}
     now = timezone.now()
+    batch_due = now + timedelta(seconds=settings.OUTBOX_BATCH_SECONDS)
     rows: list[OutboxMessage] = []
-    for audience, email, language in _email_recipients(complaint, event_type, context):
+    for r in email_recipients(complaint, event_type):
+        payload = _email_payload(complaint, event_type, r.audience, context)
         rows.append(
             OutboxMessage(
                 event_type=event_type,
                 complaint=complaint,
                 channel=OutboxChannel.EMAIL,
-                recipient=email,
-                recipient_language=language,
-                payload={"audience": audience, "code": complaint.code, "status": complaint.status, **context},
-                idempotency_key=f"msg_{uuid.uuid4().hex}",
-                next_attempt_at=now,
+                recipient=r.email,
+                recipient_language=r.language,
+                payload=payload,
+                idempotency_key=_new_key(),
+                next_attempt_at=batch_due if payload.get("batch") else now,
             )
         )
-    for sub in _subscriptions_for(complaint, event_type):
+    for sub in webhook_subscriptions(complaint, event_type):
         rows.append(
             OutboxMessage(
                 event_type=event_type,
                 complaint=complaint,
                 channel=OutboxChannel.WEBHOOK,
                 subscription=sub,
-                payload=webhook_payload(complaint, event_type, context.get("webhook")),
-                idempotency_key=f"msg_{uuid.uuid4().hex}",
+                payload=webhook_payload(complaint, event_type, context),
+                idempotency_key=_new_key(),
                 next_attempt_at=now,
             )
         )
+    return _save_and_dispatch(rows, now)
+
+
+def _save_and_dispatch(rows: list[OutboxMessage], now: datetime) -> list[OutboxMessage]:
     created = OutboxMessage.objects.bulk_create(rows)
-    ids = [m.pk for m in created if m.pk]
-    if ids:
-        transaction.on_commit(lambda: dispatch(ids))
+    # Rows due later (batched alerts) are left to the sweeper.
+    due = [m.pk for m in created if m.pk and m.next_attempt_at <= now]
+    if due:
+        transaction.on_commit(lambda: dispatch(due))
     return created
 
 
-def dispatch(ids: list[int]) -> None:
-    """Hand rows to Celery after commit. A failure here is fine: the sweeper picks them up."""
+# While the broker is unreachable, requests stop trying to publish for a while: the
+# rows are safe in the database and the sweeper delivers them once it is back.
+PUBLISH_PAUSE_SECONDS = 5.0
+_publish_paused_until = 0.0
+
+
+def dispatch(ids: list[int]) -> int:
+    """Hand committed rows to Celery. Never raises: a row not published here is swept."""
+    global _publish_paused_until
     from complaints.notifications.tasks import deliver_outbox_message
 
+    if time.monotonic() < _publish_paused_until:
+        return 0
+    sent = 0
     for pk in ids:
         try:
-            deliver_outbox_message.delay(pk)
-        except Exception:  # noqa: BLE001 - broker down: the sweeper will deliver it
-            import logging
+            deliver_outbox_message.apply_async(
+                (pk,), retry=True, retry_policy={"max_retries": 1, "interval_start": 0, "interval_step": 0.2}
+            )
+        except Exception as exc:  # noqa: BLE001 - broker down: the sweeper will deliver it
+            _publish_paused_until = time.monotonic() + PUBLISH_PAUSE_SECONDS
+            log.warning("outbox publish failed (%s); %d row(s) left to the sweeper", exc, len(ids) - sent)
+            break
+        sent += 1
+    return sent
 
-            logging.getLogger(__name__).warning("outbox publish failed for %s; sweeper will retry", pk)
-            return
+
+# --- the coordinators' daily digest -------------------------------------------
+
+
+def _digest_payload(user: Any, now: datetime) -> dict[str, Any]:
+    """Counts over the coordinator's scope; codes only, never identities."""
+    qs = visible_complaints(user)
+    counts = {row["status"]: row["n"] for row in qs.order_by().values("status").annotate(n=Count("id"))}
+    overdue = qs.filter(
+        Q(sla_breached_at__isnull=False) | Q(due_at__lt=now, sla_paused_at__isnull=True),
+        status__in=list(workflow.SLA_STATES),
+    ).order_by("due_at")
+    return {
+        "audience": "coordinator",
+        "date": timezone.localdate(now).isoformat(),
+        "counts": counts,
+        "open": sum(n for s, n in counts.items() if s in workflow.OPEN_STATES),
+        "new_24h": qs.filter(created_at__gte=now - timedelta(days=1)).count(),
+        "overdue": overdue.count(),
+        "overdue_codes": list(overdue.values_list("code", flat=True)[:20]),
+    }
+
+
+@transaction.atomic
+def coordinator_digest_record(*, now: datetime | None = None) -> int:
+    """One digest email per active coordinator per day; safe to run twice."""
+    now = now or timezone.now()
+    day = timezone.localdate(now).isoformat()
+    coordinators = (
+        get_user_model()
+        .objects.filter(is_active=True, groups__name=GROUP_COORDINATOR)
+        .exclude(email="")
+        .select_related("profile")
+        .distinct()
+    )
+    rows = [
+        OutboxMessage(
+            event_type=DIGEST_EVENT,
+            channel=OutboxChannel.EMAIL,
+            recipient=user.email,
+            recipient_language=_language_of(user),
+            payload=_digest_payload(user, now),
+            idempotency_key=f"digest_{day}_{user.pk}",
+            next_attempt_at=now,
+        )
+        for user in coordinators
+    ]
+    keys = [r.idempotency_key for r in rows]
+    existing = set(OutboxMessage.objects.filter(idempotency_key__in=keys).values_list("idempotency_key", flat=True))
+    fresh = [r for r in rows if r.idempotency_key not in existing]
+    OutboxMessage.objects.bulk_create(fresh, ignore_conflicts=True)
+    ids = list(
+        OutboxMessage.objects.filter(
+            idempotency_key__in=[r.idempotency_key for r in fresh], status=OutboxStatus.PENDING
+        ).values_list("pk", flat=True)
+    )
+    if ids:
+        transaction.on_commit(lambda: dispatch(ids))
+    return len(ids)

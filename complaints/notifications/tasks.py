@@ -1,24 +1,52 @@
-"""Celery tasks that deliver outbox rows. (Delivery is fleshed out by the notifications work.)"""
+"""Celery tasks that deliver outbox rows. They take ids, and are safe to run twice."""
 
 from __future__ import annotations
 
-from celery import shared_task
+from datetime import datetime
+
+from celery import Task, shared_task
+from django.db import connections
 
 
-@shared_task(name="complaints.notifications.tasks.deliver_outbox_message")
-def deliver_outbox_message(message_id: int) -> None:
+def _fresh_connection(task: Task) -> None:  # type: ignore[type-arg]
+    """Drop a broken or CONN_MAX_AGE-expired connection before the task uses it.
+
+    Worker processes reuse database connections across tasks (CELERY_DB_REUSE_MAX), so
+    this does per task what Django does per request, minus the ``SELECT 1`` health
+    check on every reuse (a fifth of a delivery's round trips): a connection is pinged
+    only after a database error, so a database restart costs one failed task per worker
+    process, whose row the sweeper hands out again. Not when eager: the caller owns the
+    connection then (it may be inside a transaction).
+    """
+    if task.request.is_eager:
+        return
+    for conn in connections.all(initialized_only=True):
+        conn.close_if_unusable_or_obsolete()
+        conn.health_check_done = True  # type: ignore[attr-defined]
+
+
+@shared_task(bind=True, name="complaints.notifications.tasks.deliver_outbox_message", ignore_result=True)
+def deliver_outbox_message(self: Task, message_id: int, lease: str | None = None) -> bool:  # type: ignore[type-arg]
+    """Deliver one row if it is still due; ``lease`` is the sweeper's reservation."""
     from complaints.notifications.delivery import deliver
 
-    deliver(message_id)
+    _fresh_connection(self)
+    return deliver(message_id, lease=datetime.fromisoformat(lease) if lease else None)
 
 
-@shared_task(name="complaints.notifications.tasks.outbox_sweep")
-def outbox_sweep() -> int:
+@shared_task(bind=True, name="complaints.notifications.tasks.outbox_sweep", ignore_result=True)
+def outbox_sweep(self: Task) -> int:  # type: ignore[type-arg]
+    """Beat, every few seconds: queue every due, undelivered row."""
     from complaints.notifications.delivery import sweep
 
+    _fresh_connection(self)
     return sweep()
 
 
-@shared_task(name="complaints.notifications.tasks.coordinator_digest")
-def coordinator_digest() -> int:
-    return 0
+@shared_task(bind=True, name="complaints.notifications.tasks.coordinator_digest", ignore_result=True)
+def coordinator_digest(self: Task) -> int:  # type: ignore[type-arg]
+    """Beat, daily: one digest email per coordinator."""
+    from complaints.notifications.outbox import coordinator_digest_record
+
+    _fresh_connection(self)
+    return coordinator_digest_record()
