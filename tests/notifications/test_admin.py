@@ -37,7 +37,9 @@ def test_dead_letters_are_listed_and_replayed_from_the_admin(
     assert f">{dead_hook.pk}<" in listing.content.decode()
 
     with django_capture_on_commit_callbacks(execute=True):
-        response = admin_client.post(url, {"action": "replay", "_selected_action": [dead_hook.pk]}, follow=True)
+        response = admin_client.post(
+            url, {"action": "replay", "_selected_action": [dead_hook.pk]}, follow=True, HTTP_ACCEPT_LANGUAGE="en"
+        )
     assert response.status_code == 200
     assert "1 notification queued again." in response.content.decode()
     dead_hook.refresh_from_db()
@@ -49,7 +51,9 @@ def test_secret_rotation_from_the_admin_shows_the_new_secret_once(admin_client, 
     sub = subscribe()
     old = sub.secret
     url = reverse("admin:complaints_webhooksubscription_changelist")
-    response = admin_client.post(url, {"action": "rotate_secret", "_selected_action": [sub.pk]}, follow=True)
+    response = admin_client.post(
+        url, {"action": "rotate_secret", "_selected_action": [sub.pk]}, follow=True, HTTP_ACCEPT_LANGUAGE="en"
+    )
     sub = WebhookSubscription.objects.get(pk=sub.pk)
     assert sub.secret != old
     assert sub.previous_secret == old
