@@ -41,7 +41,7 @@ def readyz(request: HttpRequest) -> JsonResponse:
     if not settings.REDIS_URL:
         checks.pop("redis")
     down = {name: error for name, error in checks.items() if error}
-    body = {
+    body: dict[str, object] = {
         "status": "unavailable" if down else "ok",
         "checks": {name: ("down: " + error) if error else "ok" for name, error in checks.items()},
     }

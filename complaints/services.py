@@ -485,8 +485,10 @@ def complaint_assign(*, complaint: Complaint, assignee: Any, actor: Any, version
     """Coordinators assign anyone in scope; reviewers may only take a complaint for themselves."""
     complaint = _lock(complaint, version)
     roles = roles_for(actor, complaint)
-    if not roles & workflow.STAFF:
+    if not roles:
         raise Complaint.DoesNotExist(_("No such complaint."))
+    if not roles & workflow.STAFF:
+        raise workflow.NotAllowed(_("Only reviewers and coordinators assign complaints."))
     if assignee is not None and assignee.pk != actor.pk and not roles & workflow.SENIOR:
         raise workflow.NotAllowed(_("Only a coordinator may assign a complaint to someone else."))
     if assignee is not None and not roles_for(assignee, complaint) & workflow.STAFF:
@@ -618,3 +620,69 @@ def sla_check(*, now: datetime | None = None) -> int:
         status__in=list(workflow.SLA_STATES),
     ).values_list("pk", flat=True)
     return sum(sla_breach_mark(complaint_id=pk, now=now) for pk in list(overdue[:5000]))
+
+
+# --- webhook subscriptions (API clients) ----------------------------------------
+
+
+@transaction.atomic
+def webhook_subscribe(*, owner: Any, url: str, event_types: Sequence[str] = (), is_active: bool = True) -> Any:
+    """Create a subscription after checking the URL is http(s) and public."""
+    from complaints.models import WebhookSubscription
+    from complaints.notifications.urlcheck import check_webhook_url
+
+    check_webhook_url(url)
+    return WebhookSubscription.objects.create(
+        owner=owner, url=url, event_types=sorted(set(event_types)), is_active=is_active
+    )
+
+
+@transaction.atomic
+def webhook_update(*, subscription: Any, changes: dict[str, Any]) -> Any:
+    """Change url / event_types / is_active. Re-activating clears the reason it was disabled."""
+    from complaints.notifications.urlcheck import check_webhook_url
+
+    if "url" in changes and changes["url"] != subscription.url:
+        check_webhook_url(changes["url"])
+        subscription.url = changes["url"]
+    if "event_types" in changes:
+        subscription.event_types = sorted(set(changes["event_types"]))
+    if "is_active" in changes:
+        subscription.is_active = bool(changes["is_active"])
+        if subscription.is_active:
+            subscription.disabled_reason = ""
+    subscription.save()
+    return subscription
+
+
+@transaction.atomic
+def webhook_rotate_secret(*, subscription: Any) -> Any:
+    """A new secret; the old one keeps signing (as a second signature) for the overlap window."""
+    from complaints.models.notifications import new_webhook_secret
+
+    subscription.previous_secret = subscription.secret
+    subscription.previous_secret_expires_at = timezone.now() + timedelta(hours=settings.WEBHOOK_SECRET_OVERLAP_HOURS)
+    subscription.secret = new_webhook_secret()
+    subscription.save(update_fields=["secret", "previous_secret", "previous_secret_expires_at", "updated_at"])
+    return subscription
+
+
+@transaction.atomic
+def webhook_unsubscribe(*, subscription: Any) -> None:
+    subscription.delete()
+
+
+@transaction.atomic
+def outbox_replay(*, message: Any) -> Any:
+    """Put a dead-lettered message back in the queue: pending, attempts reset, due now."""
+    from complaints.models import OutboxMessage, OutboxStatus
+    from complaints.notifications.outbox import dispatch
+
+    updated = OutboxMessage.objects.filter(pk=message.pk, status=OutboxStatus.DEAD).update(
+        status=OutboxStatus.PENDING, attempts=0, next_attempt_at=timezone.now(), locked_until=None
+    )
+    if not updated:
+        raise ValidationFailed(_("Only dead-lettered messages can be replayed; this one is not."), "status")
+    transaction.on_commit(lambda: dispatch([message.pk]))
+    message.refresh_from_db()
+    return message

@@ -128,7 +128,7 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": VAR_DIR / "db.sqlite3",
+            "NAME": str(VAR_DIR / "db.sqlite3"),
             "OPTIONS": {
                 # Writers queue on the lock at BEGIN instead of failing mid-transaction
                 # with "database is locked"; WAL lets readers run beside the writer.
@@ -322,6 +322,14 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "ComplaintStatusEnum": "complaints.models.Status",
+        "ElectionStatusEnum": "complaints.models.ElectionStatus",
+        "OutboxStatusEnum": "complaints.models.OutboxStatus",
+        "SeverityEnum": "complaints.models.Severity",
+        "WorkflowActionEnum": "complaints.workflow.ACTIONS",
+        "ComplainantActionEnum": "complaints.api.serializers.COMPLAINANT_ACTIONS",
+    },
 }
 API_KEY_CUSTOM_HEADER = "HTTP_X_API_KEY"
 

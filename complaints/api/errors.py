@@ -68,3 +68,12 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
             str(exc.get_codes()) if isinstance(exc.get_codes(), str) else exc.default_code, str(exc.detail)
         )
     return response
+
+
+def api_not_found(request: Any, *args: Any, **kwargs: Any) -> Any:
+    """404 in the error format for URLs under /api/v1/ that match no endpoint."""
+    from django.http import JsonResponse
+
+    return JsonResponse(
+        error_body("not_found", "No API endpoint at this address; see /api/v1/docs/."), status=status.HTTP_404_NOT_FOUND
+    )
