@@ -70,6 +70,12 @@ class StaleVersion(ServiceError):
         self.current_version = current_version
 
 
+class ComplaintClosed(ServiceError):
+    """The complaint is closed or withdrawn: a state conflict (HTTP 409), not bad input."""
+
+    code = "complaint_closed"
+
+
 class EvidenceRejected(ServiceError):
     code = "evidence_rejected"
 
@@ -346,7 +352,7 @@ def evidence_attach(*, complaint: Complaint, upload: UploadedFile, actor: Actor)
     if not _roles(actor, complaint):
         raise workflow.NotAllowed(_("You may not add evidence to this complaint."))
     if complaint.status in workflow.TERMINAL_STATES:
-        raise ValidationFailed(_("This complaint is closed; evidence can no longer be added."), "files")
+        raise ComplaintClosed(_("This complaint is closed; evidence can no longer be added."))
     evidence = _attach(complaint=complaint, upload=upload, user=_user(actor))
     _save(complaint, [])
     return evidence
@@ -497,7 +503,7 @@ def complaint_assign(*, complaint: Complaint, assignee: Any, actor: Any, version
             "assignee",
         )
     if complaint.status in workflow.TERMINAL_STATES:
-        raise ValidationFailed(_("This complaint is closed."), "assignee")
+        raise ComplaintClosed(_("This complaint is closed; it can no longer be assigned."))
     previous = complaint.assignee
     complaint.assignee = assignee
     complaint.assigned_at = timezone.now() if assignee else None

@@ -8,6 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, generics, status
+from rest_framework.metadata import SimpleMetadata
 from rest_framework.parsers import JSONParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
@@ -26,8 +27,16 @@ class PayloadTooLarge(exceptions.APIException):
     default_detail = "The request is too large."
 
 
+class BriefMetadata(SimpleMetadata):
+    """OPTIONS answers with the name and description only (the schema documents the rest)."""
+
+    def determine_metadata(self, request: Request, view: Any) -> dict[str, Any]:
+        return {"name": view.get_view_name(), "description": view.get_view_description()}
+
+
 class ApiView(generics.GenericAPIView):  # type: ignore[type-arg]
     renderer_classes = [JSONRenderer]
+    metadata_class = BriefMetadata
     parser_classes = [JSONParser]
     throttle_classes = [ApiKeyThrottle]
     pagination_class: type[KeysetPagination] | None = KeysetPagination

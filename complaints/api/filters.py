@@ -35,15 +35,21 @@ class ComplaintListQuery(serializers.Serializer[Any]):
         help_text="One or more statuses (repeat the parameter).",
     )
     category = serializers.CharField(
-        required=False, max_length=60, help_text="A category code; includes its sub-categories."
+        allow_blank=True, required=False, max_length=60, help_text="A category code; includes its sub-categories."
     )
     region = serializers.CharField(
-        required=False, max_length=40, help_text="A territorial unit code; includes the units below it."
+        allow_blank=True,
+        required=False,
+        max_length=40,
+        help_text="A territorial unit code; includes the units below it.",
     )
     election = serializers.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
     severity = serializers.ChoiceField(required=False, choices=Severity.choices)
     assignee = serializers.CharField(
-        required=False, max_length=150, help_text="A username, `me` (the caller) or `none` (unassigned)."
+        allow_blank=True,
+        required=False,
+        max_length=150,
+        help_text="A username, `me` (the caller) or `none` (unassigned).",
     )
     overdue = serializers.BooleanField(required=False, default=False, help_text="Only complaints past their due time.")
     due_soon = serializers.BooleanField(
@@ -52,7 +58,9 @@ class ComplaintListQuery(serializers.Serializer[Any]):
     updated_since = serializers.DateTimeField(
         required=False, help_text="Only complaints changed at or after this time (for sync; use ordering=updated_at)."
     )
-    q = serializers.CharField(required=False, max_length=60, help_text="A receipt code or a polling station number.")
+    q = serializers.CharField(
+        allow_blank=True, required=False, max_length=60, help_text="A receipt code or a polling station number."
+    )
     ordering = serializers.ChoiceField(
         required=False, choices=list(COMPLAINT_ORDERINGS), default="due_at", help_text="Sort order."
     )
@@ -61,15 +69,15 @@ class ComplaintListQuery(serializers.Serializer[Any]):
         data = self.validated_data
         return QueueFilters(
             status=data.get("status") or None,
-            category=data.get("category"),
-            region=data.get("region"),
+            category=data.get("category") or None,
+            region=data.get("region") or None,
             election=data.get("election"),
             severity=data.get("severity"),
-            assignee=data.get("assignee"),
+            assignee=data.get("assignee") or None,
             overdue=data.get("overdue", False),
             due_soon=data.get("due_soon", False),
             updated_since=data.get("updated_since"),
-            q=data.get("q"),
+            q=data.get("q") or None,
         )
 
 
@@ -96,8 +104,12 @@ class ElectionQuery(serializers.Serializer[Any]):
 
 
 class UnitQuery(serializers.Serializer[Any]):
-    search = serializers.CharField(required=False, max_length=100, help_text="Part of a name (any language) or a code.")
-    parent = serializers.CharField(required=False, max_length=40, help_text="Only direct children of this unit code.")  # type: ignore[assignment]
+    search = serializers.CharField(
+        allow_blank=True, required=False, max_length=100, help_text="Part of a name (any language) or a code."
+    )
+    parent = serializers.CharField(
+        allow_blank=True, required=False, max_length=40, help_text="Only direct children of this unit code."
+    )  # type: ignore[assignment]
     level = serializers.ChoiceField(required=False, choices=UnitLevel.choices)
 
     def apply(self, qs: QuerySet[TerritorialUnit]) -> QuerySet[TerritorialUnit]:
@@ -109,7 +121,7 @@ class UnitQuery(serializers.Serializer[Any]):
                 | Q(name_kk__icontains=term)
                 | Q(name_en__icontains=term)
             )
-        if "parent" in data:
+        if data.get("parent"):
             qs = qs.filter(parent__code=data["parent"])
         if "level" in data:
             qs = qs.filter(level=data["level"])
@@ -118,17 +130,20 @@ class UnitQuery(serializers.Serializer[Any]):
 
 class PollingStationQuery(serializers.Serializer[Any]):
     search = serializers.CharField(
-        required=False, max_length=100, help_text="A station number (exact) or part of its address."
+        allow_blank=True, required=False, max_length=100, help_text="A station number (exact) or part of its address."
     )
     unit = serializers.CharField(
-        required=False, max_length=40, help_text="A territorial unit code; includes the units below it."
+        allow_blank=True,
+        required=False,
+        max_length=40,
+        help_text="A territorial unit code; includes the units below it.",
     )
 
     def apply(self, qs: QuerySet[PollingStation]) -> QuerySet[PollingStation]:
         data = self.validated_data
         if term := data.get("search", "").strip():
             qs = qs.filter(Q(number=term) | Q(address__icontains=term))
-        if "unit" in data:
+        if data.get("unit"):
             path = TerritorialUnit.objects.filter(code=data["unit"]).values_list("path", flat=True).first()
             qs = qs.filter(unit__path__startswith=path) if path else qs.none()
         return qs

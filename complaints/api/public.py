@@ -12,7 +12,7 @@ from typing import Any
 from django.conf import settings
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, extend_schema
 from rest_framework import exceptions, serializers, status
 from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
@@ -27,8 +27,12 @@ from complaints.api.throttling import AnonStatusThrottle, ApiKeyThrottle
 from complaints.models import Complaint, NoteVisibility
 
 RECEIPT_HEADERS = [
-    OpenApiParameter("X-Receipt-Code", OpenApiTypes.STR, OpenApiParameter.HEADER, required=True),
-    OpenApiParameter("X-Receipt-Secret", OpenApiTypes.STR, OpenApiParameter.HEADER, required=True),
+    OpenApiParameter(
+        "X-Receipt-Code", OpenApiTypes.STR, OpenApiParameter.HEADER, required=True, pattern=s.RECEIPT_CODE_PATTERN
+    ),
+    OpenApiParameter(
+        "X-Receipt-Secret", OpenApiTypes.STR, OpenApiParameter.HEADER, required=True, pattern=s.SECRET_PATTERN
+    ),
 ]
 
 
@@ -99,11 +103,17 @@ class StatusTransitionView(ReceiptView):
         summary="Answer a request for information, or withdraw the complaint",
         description="`provide_info` (needs `comment`: the answer) when the status is needs_info; "
         "`withdraw` before a decision.",
-        request=s.ComplainantActionSerializer,
+        request=PolymorphicProxySerializer(
+            component_name="ComplainantAction",
+            serializers=s.COMPLAINANT_ACTION_BODIES,
+            resource_type_field_name="action",
+        ),
         responses={200: s.ReceiptStatusSerializer, **error_responses(400, 404, 409)},
     )
     def post(self, request: Request) -> Response:
-        serializer = s.ComplainantActionSerializer(data=request.data)
+        choice = s.ActionChoiceSerializer(data=request.data, context={"choices": s.COMPLAINANT_ACTIONS})
+        choice.is_valid(raise_exception=True)
+        serializer = s.COMPLAINANT_ACTION_BODIES[choice.validated_data["action"]](data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         complaint = complaint_by_receipt(data["code"], data["secret"])

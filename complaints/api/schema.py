@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema
-from drf_spectacular.utils import OpenApiResponse
+from drf_spectacular.utils import OpenApiResponse, PolymorphicProxySerializer
 from rest_framework import serializers
 
 from complaints.models import Status
@@ -83,6 +83,11 @@ class RegistryAutoSchema(AutoSchema):
         if anonymous and {} not in auths:
             auths.append({})
         return auths
+
+    def _get_request_for_media_type(self, serializer: Any, direction: Any = "request") -> tuple[Any, bool]:
+        schema, required = super()._get_request_for_media_type(serializer, direction)
+        # A oneOf body (an action and its fields) is always required; drf-spectacular cannot tell.
+        return schema, required or isinstance(serializer, PolymorphicProxySerializer)
 
     def _standard_error_codes(self) -> list[int]:
         codes = [401, 403, 406, 429]

@@ -6,12 +6,17 @@ No business rule lives here: filing, transitions, notes and evidence go through
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
+from django.core.validators import RegexValidator
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.exceptions import ErrorDetail
 
 from complaints import workflow
 from complaints.access import access_for, roles_for
@@ -35,10 +40,70 @@ from complaints.models import (
 from complaints.models.taxonomy import LANGUAGES
 
 RECEIPT_CODE_HELP = "The receipt code, e.g. `7KQ4-M2XD-9PTW`."
+RECEIPT_CODE_PATTERN = r"^[0-9A-Za-z]{4}-?[0-9A-Za-z]{4}-?[0-9A-Za-z]{4}$"
+RECEIPT_CODE_VALIDATOR = RegexValidator(RECEIPT_CODE_PATTERN, _l("Enter a receipt code like 7KQ4-M2XD-9PTW."))
+SECRET_PATTERN = r"^[A-Za-z0-9_-]{1,100}$"  # noqa: S105 - a format, not a secret
+# "Not only whitespace", with Python's idea of whitespace (DRF strips it), in a regex JSON Schema also reads.
+NOT_BLANK = RegexValidator(r"[^\s\u001c-\u001f\u0085]", _l("Write something here; it cannot be only spaces."))
+USERNAME_PATTERN = r"^[\w.@+-]{1,150}$"
+URL_PATTERN = r"^[Hh][Tt][Tt][Pp][Ss]?://[^/?#@\s]+([/?#]\S*)?$"
 WEBHOOK_EVENT_TYPES = sorted(
     {event for t in workflow.TRANSITIONS for event in t.events}
     | {"complaint.submitted", "complaint.assigned", "complaint.message", "complaint.sla_breached"}
 )
+
+
+# --- strict JSON input ---------------------------------------------------------------
+
+
+def _expected_json_type(field: serializers.Field) -> tuple[type | tuple[type, ...], str] | None:  # type: ignore[type-arg]
+    if isinstance(field, serializers.BooleanField):
+        return bool, _("Expected true or false.")
+    if isinstance(field, serializers.ChoiceField):
+        numeric = all(isinstance(k, int) for k in field.choices)
+        return (int, _("Expected an integer.")) if numeric else (str, _("Expected a string."))
+    if isinstance(field, serializers.IntegerField | serializers.PrimaryKeyRelatedField):
+        return int, _("Expected an integer.")
+    if isinstance(field, serializers.ListField):
+        return list, _("Expected a list.")
+    if isinstance(field, serializers.CharField | serializers.SlugRelatedField | serializers.DateTimeField):
+        return str, _("Expected a string.")
+    return None
+
+
+def json_type_error(field: serializers.Field, value: Any) -> str | None:  # type: ignore[type-arg]
+    """Why ``value`` has the wrong JSON type for ``field`` (DRF would coerce 0 to "0" and "3" to 3)."""
+    if value is None:
+        return None  # DRF answers "may not be null" itself, or accepts it
+    if value == "" and isinstance(field, serializers.RelatedField):
+        return str(_("Expected a code or an id; send null for none."))  # DRF would read "" as null
+    expected = _expected_json_type(field)
+    if expected is None:
+        return None
+    kind, message = expected
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        return str(message)
+    if isinstance(field, serializers.ListField) and field.child is not None:
+        items: list[Any] = value  # type: ignore[assignment]  # checked by isinstance above
+        return next((e for e in (json_type_error(field.child, item) for item in items) if e), None)
+    return None
+
+
+class StrictJSONMixin:
+    """For request bodies: in JSON, a value of the wrong type is a 400, not silently converted."""
+
+    fields: Any
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, dict) and not hasattr(data, "getlist"):
+            errors = {
+                name: [ErrorDetail(problem, code="invalid_type")]
+                for name, field in self.fields.items()
+                if not field.read_only and name in data and (problem := json_type_error(field, data[name]))
+            }
+            if errors:
+                raise serializers.ValidationError(errors)
+        return super().to_internal_value(data)  # type: ignore[misc]
 
 
 # --- reference data -------------------------------------------------------------
@@ -212,7 +277,7 @@ class FilingSerializer(ComplaintDetailSerializer):
         return False
 
 
-class ComplaintCreateSerializer(serializers.Serializer[Any]):
+class ComplaintCreateSerializer(StrictJSONMixin, serializers.Serializer[Any]):
     election = serializers.PrimaryKeyRelatedField(queryset=Election.objects.all())
     category: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
         slug_field="code", queryset=Category.objects.all(), help_text="A category code, e.g. `pressure.employer`."
@@ -252,37 +317,87 @@ class ComplaintCreateMultipartSerializer(ComplaintCreateSerializer):
     )
 
 
-class TransitionBodySerializer(serializers.Serializer[Any]):
-    comment = serializers.CharField(required=False, allow_blank=True, max_length=10000, default="")
-    version = serializers.IntegerField(
+def _version() -> serializers.IntegerField:
+    return serializers.IntegerField(
         required=False,
         min_value=1,
         max_value=2**31 - 1,
         help_text="The version you saw; 409 if the complaint changed since. (Or send If-Match.)",
     )
+
+
+def _optional_comment() -> serializers.CharField:
+    return serializers.CharField(required=False, allow_blank=True, max_length=10000, default="")
+
+
+def _required_text(max_length: int, help_text: str) -> serializers.CharField:
+    return serializers.CharField(max_length=max_length, validators=[NOT_BLANK], help_text=help_text)
+
+
+class TransitionBodySerializer(StrictJSONMixin, serializers.Serializer[Any]):
+    """An action that needs nothing but may carry a comment."""
+
+    comment = _optional_comment()
+    version = _version()
+
+
+class CommentedTransitionSerializer(StrictJSONMixin, serializers.Serializer[Any]):
+    """An action that needs a comment (a reason, a question, an answer)."""
+
+    comment = _required_text(10000, "Required: the reason, question or answer.")
+    version = _version()
+
+
+class DuplicateTransitionSerializer(StrictJSONMixin, serializers.Serializer[Any]):
     duplicate_of = serializers.CharField(
-        required=False,
-        allow_blank=True,
-        max_length=20,
-        default="",
-        help_text="For mark_duplicate: the original's code.",
+        max_length=14, validators=[RECEIPT_CODE_VALIDATOR], help_text="The original complaint's receipt code."
     )
-    authority = serializers.CharField(required=False, allow_blank=True, max_length=300, default="")
-    authority_reference = serializers.CharField(required=False, allow_blank=True, max_length=300, default="")
+    comment = _optional_comment()
+    version = _version()
 
 
-class TransitionSerializer(TransitionBodySerializer):
-    action = serializers.ChoiceField(choices=workflow.ACTIONS)
+class EscalationSerializer(StrictJSONMixin, serializers.Serializer[Any]):
+    authority = _required_text(300, "The authority it is sent to, e.g. the territorial election commission.")
+    authority_reference = _required_text(300, "The authority's reference (incoming number) for the case.")
+    comment = _optional_comment()
+    version = _version()
 
 
-class AssignSerializer(serializers.Serializer[Any]):
+BODY_FOR_REQUIREMENTS: dict[frozenset[workflow.Requirement], type[serializers.Serializer[Any]]] = {
+    frozenset(): TransitionBodySerializer,
+    frozenset({workflow.Requirement.COMMENT}): CommentedTransitionSerializer,
+    frozenset({workflow.Requirement.ORIGINAL}): DuplicateTransitionSerializer,
+    frozenset({workflow.Requirement.AUTHORITY, workflow.Requirement.AUTHORITY_REFERENCE}): EscalationSerializer,
+}
+
+
+def transition_body(action: str) -> type[serializers.Serializer[Any]]:
+    """The request body an action takes: exactly the fields the workflow table requires of it."""
+    return BODY_FOR_REQUIREMENTS[workflow.BY_ACTION[action].requires]
+
+
+def _with_action(body: type[serializers.Serializer[Any]]) -> type[serializers.Serializer[Any]]:
+    actions = [t.action for t in workflow.TRANSITIONS if BODY_FOR_REQUIREMENTS[t.requires] is body]
+    name = body.__name__.replace("Serializer", "") + "ActionSerializer"
+    field = serializers.ChoiceField(choices=actions, help_text="The workflow action to fire.")
+    return type(name, (body,), {"action": field, "__doc__": body.__doc__})
+
+
+# For POST /transitions/: one body shape per group of actions, told apart by ``action``.
+TRANSITION_WITH_ACTION = {body: _with_action(body) for body in BODY_FOR_REQUIREMENTS.values()}
+
+
+class AssignSerializer(StrictJSONMixin, serializers.Serializer[Any]):
     assignee = serializers.CharField(
-        allow_null=True, max_length=150, help_text="The reviewer's username, or null to unassign."
+        allow_null=True,
+        max_length=150,
+        validators=[RegexValidator(USERNAME_PATTERN)],
+        help_text="The reviewer's username, or null to unassign.",
     )
     version = serializers.IntegerField(required=False, min_value=1, max_value=2**31 - 1)
 
 
-class TakeSerializer(serializers.Serializer[Any]):
+class TakeSerializer(StrictJSONMixin, serializers.Serializer[Any]):
     version = serializers.IntegerField(required=False, min_value=1, max_value=2**31 - 1)
 
 
@@ -300,8 +415,8 @@ class NoteSerializer(serializers.ModelSerializer[Note]):
         return str(obj.author.get_username())
 
 
-class NoteCreateSerializer(serializers.Serializer[Any]):
-    body = serializers.CharField(max_length=10000)
+class NoteCreateSerializer(StrictJSONMixin, serializers.Serializer[Any]):
+    body = serializers.CharField(max_length=10000, validators=[NOT_BLANK])
     visibility = serializers.ChoiceField(
         choices=NoteVisibility.choices,
         required=False,
@@ -336,6 +451,7 @@ class TimelineEventSerializer(serializers.ModelSerializer[AuditEvent]):
 
 
 class ReporterSerializer(serializers.ModelSerializer[Reporter]):
+    email = serializers.CharField(read_only=True, help_text="Empty when not given.")
     username: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
         source="user", slug_field="username", read_only=True, allow_null=True
     )
@@ -353,18 +469,29 @@ class EvidenceUploadSerializer(serializers.Serializer[Any]):
 # --- the anonymous complainant ------------------------------------------------------
 
 
-class ReceiptSerializer(serializers.Serializer[Any]):
-    code = serializers.CharField(max_length=20, help_text=RECEIPT_CODE_HELP)
-    secret = serializers.CharField(max_length=100, help_text="The secret shown once at filing.")
+class ReceiptSerializer(StrictJSONMixin, serializers.Serializer[Any]):
+    code = serializers.CharField(max_length=14, validators=[RECEIPT_CODE_VALIDATOR], help_text=RECEIPT_CODE_HELP)
+    secret = serializers.CharField(
+        max_length=100,
+        validators=[RegexValidator(SECRET_PATTERN, _l("This is not a follow-up secret."))],
+        help_text="The secret shown once at filing.",
+    )
 
 
 COMPLAINANT_ACTIONS = [t.action for t in workflow.TRANSITIONS if workflow.Role.COMPLAINANT in t.roles]
 
 
-class ComplainantActionSerializer(ReceiptSerializer):
-    action = serializers.ChoiceField(choices=COMPLAINANT_ACTIONS)
-    comment = serializers.CharField(required=False, allow_blank=True, max_length=10000, default="")
-    version = serializers.IntegerField(required=False, min_value=1, max_value=2**31 - 1)
+def _complainant_action(action: str) -> type[serializers.Serializer[Any]]:
+    """code + secret + action + the fields the action requires (deep copies: a field belongs to one class)."""
+    declared = transition_body(action)._declared_fields  # type: ignore[attr-defined]
+    fields: dict[str, serializers.Field] = {"action": serializers.ChoiceField(choices=[action])}  # type: ignore[type-arg]
+    fields.update({name: copy.deepcopy(field) for name, field in declared.items()})
+    name = "Complainant" + action.title().replace("_", "") + "Serializer"
+    return type(name, (ReceiptSerializer,), fields)
+
+
+# provide_info needs the answer as ``comment``; withdraw needs nothing.
+COMPLAINANT_ACTION_BODIES: dict[str, Any] = {action: _complainant_action(action) for action in COMPLAINANT_ACTIONS}
 
 
 class ComplainantEvidenceSerializer(ReceiptSerializer):
@@ -400,8 +527,12 @@ class PublicEvidenceSerializer(serializers.ModelSerializer[Evidence]):
 # --- webhooks -----------------------------------------------------------------------
 
 
-class WebhookSubscriptionSerializer(serializers.ModelSerializer[WebhookSubscription]):
-    url = serializers.URLField(max_length=500, help_text="http(s) only; must not point at a private address.")
+class WebhookSubscriptionSerializer(StrictJSONMixin, serializers.ModelSerializer[WebhookSubscription]):
+    url = serializers.URLField(
+        max_length=500,
+        validators=[RegexValidator(URL_PATTERN, _l("Use an http:// or https:// URL without credentials."))],
+        help_text="http(s) only; must not point at a private address.",
+    )
     event_types = serializers.ListField(
         child=serializers.ChoiceField(choices=WEBHOOK_EVENT_TYPES),
         required=False,
@@ -480,3 +611,19 @@ def is_staff_reader(user: Any, complaint: Complaint) -> bool:
     """Reviewers, coordinators and admins whose scope covers the complaint."""
     access = access_for(user)
     return bool(access.staff_roles) and access.covers(complaint.unit_path)
+
+
+class ActionChoiceSerializer(StrictJSONMixin, serializers.Serializer[Any]):
+    """Reads only ``action``, to pick the body serializer; choices come from the context."""
+
+    action = serializers.CharField(max_length=40)
+
+    def validate_action(self, value: str) -> str:
+        choices = self.context["choices"]
+        if value not in choices:
+            raise serializers.ValidationError(
+                _("Unknown action “%(action)s”; use one of: %(valid)s.")
+                % {"action": value, "valid": ", ".join(choices)},
+                code="invalid_choice",
+            )
+        return value

@@ -13,7 +13,13 @@ from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    OpenApiResponse,
+    PolymorphicProxySerializer,
+    extend_schema,
+)
 from rest_framework import exceptions, serializers, status
 from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
@@ -39,6 +45,7 @@ IF_MATCH = OpenApiParameter(
     OpenApiTypes.STR,
     OpenApiParameter.HEADER,
     required=False,
+    pattern=r'^(\*|(W/)?"?[1-9][0-9]{0,8}"?)$',
     description='The version you saw, e.g. `"3"` (alternative to the `version` field); 409 if it changed.',
 )
 FILING_EXAMPLE = {
@@ -66,9 +73,9 @@ def requested_version(request: Request, body_version: int | None) -> int | None:
     if body_version is not None:
         return body_version
     header = request.headers.get("If-Match")
-    if not header or header.strip() == "*":
+    if header is None or header.strip() == "*":
         return None
-    raw = header.strip().removeprefix("W/").strip('"')
+    raw = header.strip().removeprefix("W/").removeprefix('"').removesuffix('"')
     if not raw.isdigit() or not 0 < int(raw) < 2**31:
         raise serializers.ValidationError({"If-Match": [_('Send the version you saw, e.g. If-Match: "3".')]})
     return int(raw)
@@ -118,6 +125,7 @@ class ComplaintListView(ApiView):
                 OpenApiTypes.STR,
                 OpenApiParameter.HEADER,
                 required=False,
+                pattern=r"^[!-~]{1,255}$",
                 description="A unique value per complaint (e.g. a UUID), reused only for retries of that request.",
             )
         ],
@@ -257,17 +265,23 @@ class ComplaintTransitionsView(ApiView):
     @extend_schema(
         operation_id="complaints_transition",
         summary="Fire a workflow action (action in the body)",
-        description=TRANSITION_HELP,
+        description=TRANSITION_HELP + " The body's other fields depend on the action (see the per-action endpoints).",
         parameters=[CODE_PARAM, IF_MATCH],
-        request=s.TransitionSerializer,
+        request=PolymorphicProxySerializer(
+            component_name="Transition",
+            serializers={t.action: s.TRANSITION_WITH_ACTION[s.transition_body(t.action)] for t in workflow.TRANSITIONS},
+            resource_type_field_name="action",
+        ),
         responses={200: s.ComplaintDetailSerializer, **TRANSITION_ERRORS},
     )
     def post(self, request: Request, code: str) -> Response:
         complaint = get_complaint(request, code)
-        serializer = s.TransitionSerializer(data=request.data)
+        choice = s.ActionChoiceSerializer(data=request.data, context={"choices": workflow.ACTIONS})
+        choice.is_valid(raise_exception=True)
+        action = choice.validated_data["action"]
+        serializer = s.transition_body(action)(data=request.data)
         serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
-        return fire(request, complaint, data.pop("action"), data)
+        return fire(request, complaint, action, dict(serializer.validated_data))
 
 
 class ComplaintActionView(ApiView):
@@ -278,7 +292,7 @@ class ComplaintActionView(ApiView):
 
     def post(self, request: Request, code: str) -> Response:
         complaint = get_complaint(request, code)
-        serializer = s.TransitionBodySerializer(data=request.data)
+        serializer = s.transition_body(self.action_name)(data=request.data)
         serializer.is_valid(raise_exception=True)
         return fire(request, complaint, self.action_name, dict(serializer.validated_data))
 
@@ -294,7 +308,7 @@ def action_view(transition: workflow.Transition) -> Any:
         summary=f"{transition.label} ({sources} → {transition.target})",
         description=f"Who: {roles}. Requires: {requires}. {TRANSITION_HELP}",
         parameters=[CODE_PARAM, IF_MATCH],
-        request=s.TransitionBodySerializer,
+        request=s.transition_body(transition.action),
         responses={200: s.ComplaintDetailSerializer, **TRANSITION_ERRORS},
     )
     def post(self: ComplaintActionView, request: Request, code: str) -> Response:
@@ -378,7 +392,7 @@ class ComplaintEvidenceView(ApiView):
         "at most EVIDENCE_MAX_BYTES (else 413). The SHA-256 is computed while the upload streams in.",
         parameters=[CODE_PARAM],
         request={"multipart/form-data": s.EvidenceUploadSerializer},
-        responses={201: s.EvidenceSerializer, **error_responses(400, 404, 413, 415)},
+        responses={201: s.EvidenceSerializer, **error_responses(400, 404, 409, 413, 415)},
     )
     def post(self, request: Request, code: str) -> Response:
         complaint = get_complaint(request, code)

@@ -185,11 +185,13 @@ def test_invalid_transition_and_missing_requirement(client_for, people, observer
     response = client.post(f"{base}/close/", {}, format="json")
     assert response.status_code == 409
     assert error_of(response)["code"] == "invalid_transition"
-    response = client.post(f"{base}/reject/", {}, format="json")
+    for body in [{}, {"comment": "   "}]:
+        response = client.post(f"{base}/reject/", body, format="json")
+        assert response.status_code == 400
+        assert "comment" in error_of(response)["fields"]
+    response = client.post(f"{base}/transitions/", {"action": "escalate", "authority": "ЦИК"}, format="json")
     assert response.status_code == 400
-    error = error_of(response)
-    assert error["code"] == "missing_requirement"
-    assert "comment" in error["fields"]
+    assert set(error_of(response)["fields"]) == {"authority_reference"}
     response = client.post(f"{base}/transitions/", {"action": "publish"}, format="json")
     assert response.status_code == 400
     assert "action" in error_of(response)["fields"]
