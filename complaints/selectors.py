@@ -43,7 +43,7 @@ class QueueFilters:
     region: str | None = None  # a territorial unit code; covers its descendants
     election: int | None = None
     severity: int | None = None
-    assignee: str | None = None  # a user id, "me" or "none"
+    assignee: str | None = None  # a user id, a username, "me" or "none"
     overdue: bool = False
     due_soon: bool = False
     updated_since: datetime | None = None
@@ -77,8 +77,12 @@ def _filter_work(qs: QuerySet[Complaint], f: QueueFilters, user: Any, now: datet
         qs = qs.filter(assignee__isnull=True)
     elif f.assignee == "me":
         qs = qs.filter(assignee_id=getattr(user, "pk", None))
+    elif f.assignee and f.assignee.isdigit():
+        qs = qs.filter(assignee_id=int(f.assignee))
     elif f.assignee:
-        qs = qs.filter(assignee_id=int(f.assignee)) if f.assignee.isdigit() else qs.none()
+        # a user id (the web UI's picker) or a username (API clients)
+        by = Q(assignee_id=int(f.assignee)) if f.assignee.isdigit() else Q(assignee__username=f.assignee)
+        qs = qs.filter(by)
     running = Q(status__in=list(workflow.SLA_STATES), sla_paused_at__isnull=True)
     if f.overdue:
         qs = qs.filter(running, due_at__lt=now)

@@ -70,6 +70,12 @@ class StaleVersion(ServiceError):
         self.current_version = current_version
 
 
+class ComplaintClosed(ServiceError):
+    """The complaint is closed or withdrawn: a state conflict (HTTP 409), not bad input."""
+
+    code = "complaint_closed"
+
+
 class EvidenceRejected(ServiceError):
     code = "evidence_rejected"
 
@@ -364,7 +370,7 @@ def evidence_attach(*, complaint: Complaint, upload: UploadedFile, actor: Actor)
     if not _roles(actor, complaint):
         raise workflow.NotAllowed(_("You may not add evidence to this complaint."))
     if complaint.status in workflow.TERMINAL_STATES:
-        raise ValidationFailed(_("This complaint is closed; evidence can no longer be added."), "files")
+        raise ComplaintClosed(_("This complaint is closed; evidence can no longer be added."))
     evidence = _attach(complaint=complaint, upload=upload, user=_user(actor))
     _save(complaint, [])
     return evidence
@@ -508,8 +514,10 @@ def complaint_assign(*, complaint: Complaint, assignee: Any, actor: Any, version
     """Coordinators assign anyone in scope; reviewers may only take a complaint for themselves."""
     complaint = _lock(complaint, version)
     roles = roles_for(actor, complaint)
-    if not roles & workflow.STAFF:
+    if not roles:
         raise Complaint.DoesNotExist(_("No such complaint."))
+    if not roles & workflow.STAFF:
+        raise workflow.NotAllowed(_("Only reviewers and coordinators assign complaints."))
     if assignee is not None and assignee.pk != actor.pk and not roles & workflow.SENIOR:
         raise workflow.NotAllowed(_("Only a coordinator may assign a complaint to someone else."))
     if assignee is not None and not roles_for(assignee, complaint) & workflow.STAFF:
@@ -518,7 +526,7 @@ def complaint_assign(*, complaint: Complaint, assignee: Any, actor: Any, version
             "assignee",
         )
     if complaint.status in workflow.TERMINAL_STATES:
-        raise ValidationFailed(_("This complaint is closed."), "assignee")
+        raise ComplaintClosed(_("This complaint is closed; it can no longer be assigned."))
     previous = complaint.assignee
     complaint.assignee = assignee
     complaint.assigned_at = timezone.now() if assignee else None
@@ -657,3 +665,41 @@ def complaint_answer(
         evidence_attach(complaint=complaint, upload=upload, actor=actor)
     complaint.refresh_from_db()
     return complaint
+
+
+# --- webhook subscriptions (API clients) ----------------------------------------
+
+
+@transaction.atomic
+def webhook_subscribe(*, owner: Any, url: str, event_types: Sequence[str] = (), is_active: bool = True) -> Any:
+    """Create a subscription after checking the URL is http(s) and public."""
+    from complaints.models import WebhookSubscription
+    from complaints.notifications.urlcheck import check_webhook_url
+
+    check_webhook_url(url)
+    return WebhookSubscription.objects.create(
+        owner=owner, url=url, event_types=sorted(set(event_types)), is_active=is_active
+    )
+
+
+@transaction.atomic
+def webhook_update(*, subscription: Any, changes: dict[str, Any]) -> Any:
+    """Change url / event_types / is_active. Re-activating clears the reason it was disabled."""
+    from complaints.notifications.urlcheck import check_webhook_url
+
+    if "url" in changes and changes["url"] != subscription.url:
+        check_webhook_url(changes["url"])
+        subscription.url = changes["url"]
+    if "event_types" in changes:
+        subscription.event_types = sorted(set(changes["event_types"]))
+    if "is_active" in changes:
+        subscription.is_active = bool(changes["is_active"])
+        if subscription.is_active:
+            subscription.disabled_reason = ""
+    subscription.save()
+    return subscription
+
+
+@transaction.atomic
+def webhook_unsubscribe(*, subscription: Any) -> None:
+    subscription.delete()

@@ -356,6 +356,14 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "ComplaintStatusEnum": "complaints.models.Status",
+        "ElectionStatusEnum": "complaints.models.ElectionStatus",
+        "OutboxStatusEnum": "complaints.models.OutboxStatus",
+        "SeverityEnum": "complaints.models.Severity",
+        "WorkflowActionEnum": "complaints.workflow.ACTIONS",
+        "ComplainantActionEnum": "complaints.api.serializers.COMPLAINANT_ACTIONS",
+    },
 }
 API_KEY_CUSTOM_HEADER = "HTTP_X_API_KEY"
 

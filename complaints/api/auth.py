@@ -5,7 +5,7 @@ Keys are hashed at rest (djangorestframework-api-key); a key acts as its service
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
@@ -27,7 +27,7 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         if raw is None:
             return None
         try:
-            key: ApiKey | None = ApiKey.objects.get_from_key(raw)  # type: ignore[assignment]
+            key: ApiKey | None = cast(ApiKey, ApiKey.objects.get_from_key(raw))
         except ApiKey.DoesNotExist:
             key = None
         if key is None or key.has_expired or key.revoked or not key.user.is_active:

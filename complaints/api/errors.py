@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.http import Http404
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -14,6 +15,7 @@ from complaints import services, workflow
 
 DOMAIN_STATUS: list[tuple[type[Exception], int]] = [
     (services.StaleVersion, status.HTTP_409_CONFLICT),
+    (services.ComplaintClosed, status.HTTP_409_CONFLICT),
     (services.EvidenceTooLarge, status.HTTP_413_REQUEST_ENTITY_TOO_LARGE),
     (services.EvidenceTypeNotAllowed, status.HTTP_415_UNSUPPORTED_MEDIA_TYPE),
     (workflow.InvalidTransition, status.HTTP_409_CONFLICT),
@@ -68,3 +70,13 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
             str(exc.get_codes()) if isinstance(exc.get_codes(), str) else exc.default_code, str(exc.detail)
         )
     return response
+
+
+@csrf_exempt
+def api_not_found(request: Any, *args: Any, **kwargs: Any) -> Any:
+    """404 in the error format for URLs under /api/v1/ that match no endpoint (any method)."""
+    from django.http import JsonResponse
+
+    return JsonResponse(
+        error_body("not_found", "No API endpoint at this address; see /api/v1/docs/."), status=status.HTTP_404_NOT_FOUND
+    )

@@ -1,7 +1,48 @@
-from django.urls import path
+from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from complaints import workflow
+from complaints.api import public, reference, views, webhooks
+from complaints.api.errors import api_not_found
+
+C = "complaints/<str:code>/"
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # Complaints
+    path("complaints/", views.ComplaintListView.as_view(), name="api-complaints"),
+    path(C, views.ComplaintDetailView.as_view(), name="api-complaint-detail"),
+    path(C + "timeline/", views.ComplaintTimelineView.as_view(), name="api-complaint-timeline"),
+    path(C + "notes/", views.ComplaintNotesView.as_view(), name="api-complaint-notes"),
+    path(C + "transitions/", views.ComplaintTransitionsView.as_view(), name="api-complaint-transitions"),
+    path(C + "assign/", views.ComplaintAssignView.as_view(), name="api-complaint-assign"),
+    path(C + "take/", views.ComplaintTakeView.as_view(), name="api-complaint-take"),
+    path(C + "evidence/", views.ComplaintEvidenceView.as_view(), name="api-complaint-evidence"),
+    path(C + "reporter/", views.ComplaintReporterView.as_view(), name="api-complaint-reporter"),
+    *[path(C + f"{t.action}/", views.action_view(t), name=f"api-complaint-{t.action}") for t in workflow.TRANSITIONS],
+    path("evidence/<int:pk>/download/", views.EvidenceDownloadView.as_view(), name="api-evidence-download"),
+    # The anonymous complainant
+    path("status/", public.StatusView.as_view(), name="api-status"),
+    path("status/transitions/", public.StatusTransitionView.as_view(), name="api-status-transitions"),
+    path("status/evidence/", public.StatusEvidenceView.as_view(), name="api-status-evidence"),
+    # Reference data
+    path("elections/", reference.ElectionListView.as_view(), name="api-elections"),
+    path("elections/<int:pk>/", reference.ElectionDetailView.as_view(), name="api-election-detail"),
+    path("units/", reference.UnitListView.as_view(), name="api-units"),
+    path("polling-stations/", reference.PollingStationListView.as_view(), name="api-polling-stations"),
+    path("categories/", reference.CategoryListView.as_view(), name="api-categories"),
+    # Webhooks
+    path("webhooks/", webhooks.WebhookListView.as_view(), name="api-webhooks"),
+    path("webhooks/dead-letters/", webhooks.DeadLetterListView.as_view(), name="api-dead-letters"),
+    path(
+        "webhooks/dead-letters/<int:pk>/replay/",
+        webhooks.DeadLetterReplayView.as_view(),
+        name="api-dead-letter-replay",
+    ),
+    path("webhooks/<int:pk>/", webhooks.WebhookDetailView.as_view(), name="api-webhook-detail"),
+    path("webhooks/<int:pk>/rotate/", webhooks.WebhookRotateView.as_view(), name="api-webhook-rotate"),
+    path("webhooks/<int:pk>/deliveries/", webhooks.WebhookDeliveriesView.as_view(), name="api-webhook-deliveries"),
+    # Anything else under /api/v1/: the JSON error format, not an HTML page.
+    re_path(r"^[\s\S]*$", api_not_found),
 ]

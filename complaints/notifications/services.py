@@ -14,9 +14,10 @@ from django.utils.translation import gettext as _
 
 from complaints.models import OutboxChannel, OutboxMessage, OutboxStatus, WebhookSubscription
 from complaints.models.notifications import new_webhook_secret
+from complaints.services import ServiceError
 
 
-class ReplayRefused(Exception):
+class ReplayRefused(ServiceError):
     """The row cannot be replayed; the message says why and what to do."""
 
     code = "replay_refused"

@@ -1,0 +1,279 @@
+"""What every benchmark shares: the database, the gunicorn server, the load generator, the report.
+
+Benchmarks run against PostgreSQL (DATABASE_URL, default
+postgres://postgres@127.0.0.1:5432/registry_bench, created if missing) and a real
+gunicorn started here. REDIS_URL is passed through when set (Redis as cache and broker);
+without it Celery tasks run in-process, as in the embedded default.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import platform
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+REPO = Path(__file__).resolve().parent.parent
+DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/registry_bench"
+
+
+def env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value else default
+
+
+@dataclass
+class Figure:
+    """One measured number and its target. ``higher_is_better`` decides the comparison."""
+
+    name: str
+    value: float
+    unit: str
+    target: float | None = None
+    higher_is_better: bool = True
+
+    @property
+    def ok(self) -> bool | None:
+        if self.target is None:
+            return None
+        return self.value >= self.target if self.higher_is_better else self.value < self.target
+
+    def line(self) -> str:
+        value = f"{self.value:,.1f} {self.unit}".strip()
+        if self.target is None:
+            return f"  {self.name:<34} {value}"
+        sign = ">=" if self.higher_is_better else "<"
+        verdict = "PASS" if self.ok else "FAIL"
+        return f"  {self.name:<34} {value:<18} target {sign} {self.target:g} {self.unit:<10} {verdict}"
+
+
+@dataclass
+class Result:
+    benchmark: str
+    figures: list[Figure] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return all(f.ok is not False for f in self.figures)
+
+    def print(self) -> None:
+        print(f"\n== {self.benchmark}: {'PASS' if self.ok else 'FAIL'}")
+        for figure in self.figures:
+            print(figure.line())
+        for note in self.notes:
+            print(f"  - {note}")
+
+
+def machine() -> str:
+    memory = ""
+    try:
+        lines = Path("/proc/meminfo").read_text().splitlines()
+        kb = int(next(line for line in lines if line.startswith("MemTotal")).split()[1])
+        memory = f", {kb / 2**20:.1f} GiB RAM"
+    except (OSError, StopIteration, ValueError):
+        pass
+    return (
+        f"{os.cpu_count()} CPUs{memory}, {platform.system()} {platform.release()}, Python {platform.python_version()}"
+    )
+
+
+# --- database and Django ---------------------------------------------------------------
+
+
+def database_url() -> str:
+    return os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL
+
+
+def ensure_database(url: str) -> None:
+    """CREATE DATABASE if it does not exist (connecting to the server's "postgres" database)."""
+    import psycopg
+    from psycopg import sql
+
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/")
+    admin = parts._replace(path="/postgres").geturl()
+    with psycopg.connect(admin, autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if not exists:
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+            print(f"created database {name}")
+
+
+def server_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["DATABASE_URL"] = database_url()
+    env["DJANGO_SETTINGS_MODULE"] = "registry.settings"
+    env["PYTHONPATH"] = os.pathsep.join(p for p in [str(REPO), env.get("PYTHONPATH", "")] if p)
+    env.setdefault("LOG_LEVEL", "WARNING")
+    # The benchmark clients are the load; keep the rate limits out of the way.
+    env.setdefault("THROTTLE_API_KEY", "1000000/minute")
+    return env
+
+
+def setup_django() -> None:
+    """Configure Django in this process (same settings as the server) to prepare data."""
+    for key, value in server_env().items():
+        os.environ.setdefault(key, value)
+    os.environ["DATABASE_URL"] = database_url()
+    if str(REPO) not in sys.path:
+        sys.path.insert(0, str(REPO))
+    import django
+
+    django.setup()
+
+
+def manage(*args: str) -> None:
+    subprocess.run([sys.executable, str(REPO / "manage.py"), *args], check=True, env=server_env(), cwd=REPO)
+
+
+def prepare_database() -> None:
+    ensure_database(database_url())
+    manage("migrate", "--no-input", "-v", "0")
+    from django.core.management import get_commands
+
+    if "seed_demo" in get_commands():
+        manage("seed_demo")
+
+
+# --- the server ----------------------------------------------------------------------------
+
+
+def workers() -> int:
+    return env_int("BENCH_WORKERS", 2 * (os.cpu_count() or 1) + 1)
+
+
+@contextmanager
+def gunicorn(port: int, worker_count: int | None = None) -> Iterator[str]:
+    """Run gunicorn on 127.0.0.1:port for the duration of the block; yields the base URL."""
+    binary = shutil.which("gunicorn", path=str(Path(sys.executable).parent)) or "gunicorn"
+    command = [
+        binary,
+        "registry.wsgi:application",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        str(worker_count or workers()),
+        "--worker-class",
+        os.environ.get("BENCH_WORKER_CLASS", "sync"),
+        "--backlog",
+        "2048",
+        "--log-level",
+        "warning",
+    ]
+    process = subprocess.Popen(command, env=server_env(), cwd=REPO, start_new_session=True)  # noqa: S603
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_ready(port, process)
+        yield base
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+def _wait_ready(port: int, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"gunicorn exited with {process.returncode}")
+        try:
+            status, _, _ = request("GET", port, "/healthz")
+            if status == 200:
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError("gunicorn did not answer /healthz within 30 s")
+
+
+# --- the load generator ----------------------------------------------------------------------
+
+
+def request(
+    method: str, port: int, path: str, body: Any = None, headers: dict[str, str] | None = None
+) -> tuple[int, bytes, float]:
+    """One HTTP request on a fresh connection (gunicorn's sync workers close after each)."""
+    started = time.perf_counter()
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        payload = json.dumps(body).encode() if body is not None else None
+        all_headers = {"Accept": "application/json", **(headers or {})}
+        if payload is not None:
+            all_headers["Content-Type"] = "application/json"
+        conn.request(method, path, body=payload, headers=all_headers)
+        response = conn.getresponse()
+        data = response.read()
+        return response.status, data, time.perf_counter() - started
+    finally:
+        conn.close()
+
+
+@dataclass
+class Load:
+    latencies: list[float] = field(default_factory=list)
+    statuses: dict[int, int] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+    elapsed: float = 0.0
+
+    @property
+    def count(self) -> int:
+        return len(self.latencies)
+
+    def percentile(self, p: float) -> float:
+        if not self.latencies:
+            return float("nan")
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))] * 1000
+
+    def median(self) -> float:
+        return statistics.median(self.latencies) * 1000 if self.latencies else float("nan")
+
+
+def run_load(clients: int, seconds: float, one_request: Callable[[int, int], tuple[int, bytes, float]]) -> Load:
+    """``clients`` threads call ``one_request(client, n)`` back to back for ``seconds``."""
+    load, lock = Load(), threading.Lock()
+    deadline = time.perf_counter() + seconds
+    barrier = threading.Barrier(clients + 1)
+
+    def client(index: int) -> None:
+        barrier.wait()
+        n = 0
+        while time.perf_counter() < deadline:
+            try:
+                status, body, latency = one_request(index, n)
+            except OSError as exc:
+                with lock:
+                    load.errors.append(f"{type(exc).__name__}: {exc}")
+                continue
+            n += 1
+            with lock:
+                load.latencies.append(latency)
+                load.statuses[status] = load.statuses.get(status, 0) + 1
+                if status >= 400 and len(load.errors) < 20:
+                    load.errors.append(f"HTTP {status}: {body[:200]!r}")
+
+    threads = [threading.Thread(target=client, args=(i,), daemon=True) for i in range(clients)]
+    for t in threads:
+        t.start()
+    barrier.wait()
+    started = time.perf_counter()
+    for t in threads:
+        t.join()
+    load.elapsed = time.perf_counter() - started
+    return load

@@ -1,0 +1,466 @@
+"""Complaint endpoints: thin translations between HTTP and ``services`` / ``selectors``."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any, cast
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db.models import prefetch_related_objects
+from django.http import FileResponse
+from django.urls import reverse
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    OpenApiResponse,
+    PolymorphicProxySerializer,
+    extend_schema,
+)
+from rest_framework import exceptions, serializers, status
+from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from complaints import selectors, services, workflow
+from complaints.access import visible_complaints
+from complaints.api import serializers as s
+from complaints.api.base import MAX_ID, ApiView, normalize_code, parse_id
+from complaints.api.filters import COMPLAINT_ORDERINGS, ComplaintListQuery, parse_query
+from complaints.api.idempotency import HEADER as IDEMPOTENCY_HEADER
+from complaints.api.idempotency import run_idempotent
+from complaints.api.permissions import AuthenticatedOrFiling
+from complaints.api.schema import error_responses
+from complaints.api.throttling import AnonFilingThrottle, ApiKeyThrottle
+from complaints.models import Channel, Complaint, Evidence
+from complaints.services import ALLOWED_EVIDENCE_TYPES
+
+CODE_PARAM = OpenApiParameter("code", OpenApiTypes.STR, OpenApiParameter.PATH, description=s.RECEIPT_CODE_HELP)
+IF_MATCH = OpenApiParameter(
+    "If-Match",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    required=False,
+    pattern=r'^(\*|(W/)?"?[1-9][0-9]{0,8}"?)$',
+    description='The version you saw, e.g. `"3"` (alternative to the `version` field); 409 if it changed.',
+)
+FILING_EXAMPLE = {
+    "election": 1,
+    "category": "pressure.employer",
+    "polling_station": 1,
+    "occurred_at": "2011-04-03T09:30:00+06:00",
+    "description": "The director told employees to photograph their ballots and send him the pictures.",
+}
+
+
+def get_complaint(request: Request, code: str) -> Complaint:
+    """The complaint if the caller may see it; 404 otherwise (never 403: no hint it exists)."""
+    normalized = normalize_code(code)
+    if normalized is None:
+        raise exceptions.NotFound(_("No complaint with this receipt code."))
+    try:
+        return selectors.complaint_get_for(user=request.user, code=normalized)
+    except Complaint.DoesNotExist:
+        raise exceptions.NotFound(_("No complaint with this receipt code.")) from None
+
+
+def requested_version(request: Request, body_version: int | None) -> int | None:
+    """The version the caller acts on: the body's ``version``, else the If-Match header."""
+    if body_version is not None:
+        return body_version
+    header = request.headers.get("If-Match")
+    if header is None or header.strip() == "*":
+        return None
+    raw = header.strip().removeprefix("W/").removeprefix('"').removesuffix('"')
+    if not raw.isdigit() or not 0 < int(raw) < 2**31:
+        raise serializers.ValidationError({"If-Match": [_('Send the version you saw, e.g. If-Match: "3".')]})
+    return int(raw)
+
+
+def detail_response(request: Request, complaint: Complaint, status_code: int = 200) -> Response:
+    prefetch_related_objects([complaint], "evidence")
+    data = s.ComplaintDetailSerializer(complaint, context={"request": request}).data
+    return Response(data, status=status_code, headers={"ETag": f'"{complaint.version}"'})
+
+
+class ComplaintListView(ApiView):
+    permission_classes = [AuthenticatedOrFiling]
+    parser_classes = [JSONParser, MultiPartParser]
+    throttle_classes = [ApiKeyThrottle, AnonFilingThrottle]
+
+    def body_limit(self) -> int:
+        return int(settings.EVIDENCE_MAX_BYTES) * 10 + 2**20
+
+    @extend_schema(
+        operation_id="complaints_list",
+        summary="The queue: complaints the caller may see",
+        description="Observers see their own complaints; reviewers and coordinators those in their territory. "
+        "Ordered by due time by default (overdue first). Cursor-paginated: follow `next`.",
+        parameters=[ComplaintListQuery],
+        responses={200: s.ComplaintSerializer(many=True)},
+    )
+    def get(self, request: Request) -> Response:
+        query = parse_query(ComplaintListQuery, request.query_params)
+        self.ordering_name = query.validated_data["ordering"]
+        self.ordering = COMPLAINT_ORDERINGS[self.ordering_name]
+        qs = selectors.complaint_queue_for(user=request.user, filters=query.to_filters()).select_related("reporter")
+        page = self.paginate_queryset(qs)
+        data = s.ComplaintSerializer(page, many=True, context={"request": request}).data
+        return self.get_paginated_response(data)
+
+    @extend_schema(
+        operation_id="complaints_create",
+        summary="File a complaint (anonymously without credentials)",
+        description="JSON, or multipart/form-data with evidence `files`. The answer carries the receipt code "
+        "and a follow-up `secret` shown only this once. Send an `Idempotency-Key` header to retry safely: "
+        "a retry with the same key and body replays the first answer (without the secret, "
+        "`secret_redacted: true`) and never files twice; the same key with another body answers 422.",
+        parameters=[
+            OpenApiParameter(
+                IDEMPOTENCY_HEADER,
+                OpenApiTypes.STR,
+                OpenApiParameter.HEADER,
+                required=False,
+                pattern=r"^[!-~]{1,255}$",
+                description="A unique value per complaint (e.g. a UUID), reused only for retries of that request.",
+            )
+        ],
+        request={
+            "application/json": s.ComplaintCreateSerializer,
+            "multipart/form-data": s.ComplaintCreateMultipartSerializer,
+        },
+        responses={201: s.FilingSerializer, **error_responses(400, 413, 415, 422)},
+        examples=[OpenApiExample("Pressure by an employer", value=FILING_EXAMPLE, request_only=True)],
+    )
+    def post(self, request: Request) -> Response:
+        return run_idempotent(request, lambda: self._file(request))
+
+    def _file(self, request: Request) -> tuple[Response, Complaint]:
+        multipart = request.content_type.startswith("multipart/")
+        serializer_class = s.ComplaintCreateMultipartSerializer if multipart else s.ComplaintCreateSerializer
+        serializer = serializer_class(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        files = data.pop("files", [])
+        language = data.pop("language", None) or (get_language() or settings.LANGUAGE_CODE)[:2]
+        filing = services.complaint_file(
+            **data, files=files, language=language, channel=Channel.API, reporter_user=request.user
+        )
+        complaint = filing.complaint
+        prefetch_related_objects([complaint], "evidence")
+        body = s.FilingSerializer(complaint, context={"request": request, "secret": filing.secret}).data
+        location = request.build_absolute_uri(reverse("api-complaint-detail", kwargs={"code": complaint.code}))
+        return Response(body, status=status.HTTP_201_CREATED, headers={"Location": location}), complaint
+
+
+class ComplaintDetailView(ApiView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        operation_id="complaints_retrieve",
+        summary="One complaint by receipt code",
+        description="Includes `version` (send it back with a transition) and the `available_actions` for the caller. "
+        "The answer's ETag is the version. The reporter's identity is never included (see /reporter/).",
+        parameters=[CODE_PARAM],
+        responses={200: s.ComplaintDetailSerializer},
+    )
+    def get(self, request: Request, code: str) -> Response:
+        return detail_response(request, get_complaint(request, code))
+
+
+class ComplaintTimelineView(ApiView):
+    permission_classes = [IsAuthenticated]
+    pagination_class = None
+
+    @extend_schema(
+        operation_id="complaints_timeline",
+        summary="The complaint's audit events the caller may see",
+        description="Staff in scope see every event; the complainant sees status changes, filing and evidence. "
+        "`prev_hash`/`hash` let anyone re-verify the chain.",
+        parameters=[CODE_PARAM],
+        responses={200: s.TimelineEventSerializer(many=True)},
+    )
+    def get(self, request: Request, code: str) -> Response:
+        complaint = get_complaint(request, code)
+        events = selectors.timeline_for(user=request.user, complaint=complaint)
+        context = {"request": request, "staff": s.is_staff_reader(request.user, complaint)}
+        return Response(s.TimelineEventSerializer(events, many=True, context=context).data)
+
+
+class ComplaintNotesView(ApiView):
+    permission_classes = [IsAuthenticated]
+    pagination_class = None
+
+    @extend_schema(
+        operation_id="complaints_notes_list",
+        summary="Notes on a complaint",
+        description="Staff in scope see internal notes too; "
+        "the complainant sees only the messages exchanged with them.",
+        parameters=[CODE_PARAM],
+        responses={200: s.NoteSerializer(many=True)},
+    )
+    def get(self, request: Request, code: str) -> Response:
+        complaint = get_complaint(request, code)
+        notes = selectors.notes_for(user=request.user, complaint=complaint)
+        context = {"request": request, "staff": s.is_staff_reader(request.user, complaint)}
+        return Response(s.NoteSerializer(notes, many=True, context=context).data)
+
+    @extend_schema(
+        operation_id="complaints_notes_create",
+        summary="Add a note (staff) or a message (the complainant)",
+        parameters=[CODE_PARAM],
+        request=s.NoteCreateSerializer,
+        responses={201: s.NoteSerializer, **error_responses(400, 404)},
+    )
+    def post(self, request: Request, code: str) -> Response:
+        complaint = get_complaint(request, code)
+        serializer = s.NoteCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        note = services.note_add(complaint=complaint, actor=request.user, **serializer.validated_data)
+        context = {"request": request, "staff": s.is_staff_reader(request.user, complaint)}
+        return Response(s.NoteSerializer(note, context=context).data, status=status.HTTP_201_CREATED)
+
+
+def _resolve_original(request: Request, code: str) -> Complaint | None:
+    if not code.strip():
+        return None
+    try:
+        return get_complaint(request, code)
+    except exceptions.NotFound:
+        raise serializers.ValidationError(
+            {"duplicate_of": [_("No complaint %(code)s was found.") % {"code": code.strip()}]}
+        ) from None
+
+
+def fire(request: Request, complaint: Complaint, action: str, data: dict[str, Any]) -> Response:
+    services.complaint_transition(
+        complaint=complaint,
+        action=action,
+        actor=request.user,
+        comment=data.get("comment", ""),
+        version=requested_version(request, data.get("version")),
+        duplicate_of=_resolve_original(request, data.get("duplicate_of", "")),
+        authority=data.get("authority", ""),
+        authority_reference=data.get("authority_reference", ""),
+    )
+    return detail_response(request, get_complaint(request, complaint.code))
+
+
+TRANSITION_ERRORS = error_responses(400, 404, 409)
+TRANSITION_HELP = (
+    "Fires one workflow action through the service (row lock, version check, audit, notifications). "
+    "409 `stale_version` names the current status when the complaint changed since `version`; "
+    "409 `invalid_transition` when the action is not allowed from the current status; "
+    "403 `not_allowed` when the caller's role may not fire it. The status field itself is never writable."
+)
+
+
+class ComplaintTransitionsView(ApiView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        operation_id="complaints_transition",
+        summary="Fire a workflow action (action in the body)",
+        description=TRANSITION_HELP + " The body's other fields depend on the action (see the per-action endpoints).",
+        parameters=[CODE_PARAM, IF_MATCH],
+        request=PolymorphicProxySerializer(
+            component_name="Transition",
+            serializers={t.action: s.TRANSITION_WITH_ACTION[s.transition_body(t.action)] for t in workflow.TRANSITIONS},
+            resource_type_field_name="action",
+        ),
+        responses={200: s.ComplaintDetailSerializer, **TRANSITION_ERRORS},
+    )
+    def post(self, request: Request, code: str) -> Response:
+        complaint = get_complaint(request, code)
+        choice = s.ActionChoiceSerializer(data=request.data, context={"choices": workflow.ACTIONS})
+        choice.is_valid(raise_exception=True)
+        action = choice.validated_data["action"]
+        serializer = s.transition_body(action)(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return fire(request, complaint, action, dict(serializer.validated_data))
+
+
+class ComplaintActionView(ApiView):
+    """One endpoint per workflow action (``/complaints/{code}/triage/`` ...), as pretix does."""
+
+    permission_classes = [IsAuthenticated]
+    action_name = ""
+
+    def post(self, request: Request, code: str) -> Response:
+        complaint = get_complaint(request, code)
+        serializer = s.transition_body(self.action_name)(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return fire(request, complaint, self.action_name, dict(serializer.validated_data))
+
+
+def action_view(transition: workflow.Transition) -> Any:
+    """A ComplaintActionView subclass for one action, with its own documentation."""
+    requires = ", ".join(sorted(str(r) for r in transition.requires)) or "nothing"
+    roles = ", ".join(sorted(str(r) for r in transition.roles))
+    sources = ", ".join(sorted(str(x) for x in transition.sources))
+
+    @extend_schema(
+        operation_id=f"complaints_{transition.action}",
+        summary=f"{transition.label} ({sources} → {transition.target})",
+        description=f"Who: {roles}. Requires: {requires}. {TRANSITION_HELP}",
+        parameters=[CODE_PARAM, IF_MATCH],
+        request=s.transition_body(transition.action),
+        responses={200: s.ComplaintDetailSerializer, **TRANSITION_ERRORS},
+    )
+    def post(self: ComplaintActionView, request: Request, code: str) -> Response:
+        return ComplaintActionView.post(self, request, code)
+
+    name = f"Complaint_{transition.action}_View"
+    view = cast(
+        type[ComplaintActionView], type(name, (ComplaintActionView,), {"action_name": transition.action, "post": post})
+    )
+    return view.as_view()
+
+
+class ComplaintAssignView(ApiView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        operation_id="complaints_assign",
+        summary="Assign to a reviewer (coordinators), or unassign",
+        parameters=[CODE_PARAM, IF_MATCH],
+        request=s.AssignSerializer,
+        responses={200: s.ComplaintDetailSerializer, **TRANSITION_ERRORS},
+    )
+    def post(self, request: Request, code: str) -> Response:
+        complaint = get_complaint(request, code)
+        serializer = s.AssignSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        username = serializer.validated_data["assignee"]
+        assignee = None
+        if username is not None:
+            assignee = get_user_model().objects.filter(username=username, is_active=True).first()
+            if assignee is None:
+                raise serializers.ValidationError({"assignee": [_("No active user %(u)s.") % {"u": username}]})
+        version = requested_version(request, serializer.validated_data.get("version"))
+        services.complaint_assign(complaint=complaint, assignee=assignee, actor=request.user, version=version)
+        return detail_response(request, get_complaint(request, code))
+
+
+class ComplaintTakeView(ApiView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        operation_id="complaints_take",
+        summary="Take the complaint: assign it to yourself",
+        parameters=[CODE_PARAM, IF_MATCH],
+        request=s.TakeSerializer,
+        responses={200: s.ComplaintDetailSerializer, **TRANSITION_ERRORS},
+    )
+    def post(self, request: Request, code: str) -> Response:
+        complaint = get_complaint(request, code)
+        serializer = s.TakeSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        version = requested_version(request, serializer.validated_data.get("version"))
+        services.complaint_assign(complaint=complaint, assignee=request.user, actor=request.user, version=version)
+        return detail_response(request, get_complaint(request, code))
+
+
+class ComplaintEvidenceView(ApiView):
+    permission_classes = [IsAuthenticated]
+    pagination_class = None
+
+    def get_parsers(self) -> list[Any]:
+        return [MultiPartParser()]
+
+    def body_limit(self) -> int:
+        return int(settings.EVIDENCE_MAX_BYTES) + 2**20
+
+    @extend_schema(
+        operation_id="complaints_evidence_list",
+        summary="Evidence attached to a complaint, with SHA-256",
+        parameters=[CODE_PARAM],
+        responses={200: s.EvidenceSerializer(many=True)},
+    )
+    def get(self, request: Request, code: str) -> Response:
+        complaint = get_complaint(request, code)
+        return Response(s.EvidenceSerializer(complaint.evidence.all(), many=True, context={"request": request}).data)
+
+    @extend_schema(
+        operation_id="complaints_evidence_create",
+        summary="Upload one evidence file (multipart)",
+        description="The type is read from the file's bytes (photo, video, audio or PDF only: else 415); "
+        "at most EVIDENCE_MAX_BYTES (else 413). The SHA-256 is computed while the upload streams in.",
+        parameters=[CODE_PARAM],
+        request={"multipart/form-data": s.EvidenceUploadSerializer},
+        responses={201: s.EvidenceSerializer, **error_responses(400, 404, 409, 413, 415)},
+    )
+    def post(self, request: Request, code: str) -> Response:
+        complaint = get_complaint(request, code)
+        serializer = s.EvidenceUploadSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        evidence = services.evidence_attach(
+            complaint=complaint, upload=serializer.validated_data["file"], actor=request.user
+        )
+        return Response(s.EvidenceSerializer(evidence, context={"request": request}).data, status=201)
+
+
+class ComplaintReporterView(ApiView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        operation_id="complaints_reporter",
+        summary="Who filed the complaint (permission `view_reporter_identity`; every read is audited)",
+        parameters=[
+            CODE_PARAM,
+            OpenApiParameter(
+                "purpose", OpenApiTypes.STR, required=False, description="Why you need it; kept in the audit log."
+            ),
+        ],
+        responses={200: s.ReporterSerializer},
+    )
+    def get(self, request: Request, code: str) -> Response:
+        complaint = get_complaint(request, code)
+        purpose = str(request.query_params.get("purpose", ""))[:500].replace("\x00", "")
+        reporter = services.reporter_reveal(complaint=complaint, actor=request.user, purpose=purpose)
+        return Response(s.ReporterSerializer(reporter).data, headers={"Cache-Control": "no-store"})
+
+
+EVIDENCE_ID = OpenApiParameter(
+    "id", {"type": "integer", "minimum": 1, "maximum": MAX_ID}, OpenApiParameter.PATH, description="Evidence id."
+)
+
+
+class EvidenceDownloadView(ApiView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        operation_id="evidence_download",
+        summary="Download an evidence file (as an attachment)",
+        description="Headers `X-Content-SHA256` (hex) and `Repr-Digest` (RFC 9530) carry the SHA-256 "
+        "recorded at upload, so the file can be checked for alteration.",
+        parameters=[EVIDENCE_ID],
+        responses={
+            (200, mime): OpenApiResponse(OpenApiTypes.BINARY, description="The file as uploaded.")
+            for mime in sorted(ALLOWED_EVIDENCE_TYPES)
+        },
+    )
+    def get(self, request: Request, pk: int) -> FileResponse:
+        evidence = (
+            Evidence.objects.filter(pk=parse_id(pk), complaint__in=visible_complaints(request.user))
+            .select_related("complaint")
+            .first()
+        )
+        if evidence is None:
+            raise exceptions.NotFound(_("No such evidence file."))
+        digest = base64.b64encode(bytes.fromhex(evidence.sha256)).decode()
+        response = FileResponse(
+            evidence.file.open("rb"),
+            as_attachment=True,
+            filename=evidence.original_name,
+            content_type=evidence.content_type,
+        )
+        response["X-Content-SHA256"] = evidence.sha256
+        response["Repr-Digest"] = f"sha-256=:{digest}:"
+        response["Digest"] = f"sha-256={digest}"
+        response["Cache-Control"] = "private, no-store"
+        return response

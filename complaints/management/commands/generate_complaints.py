@@ -1,0 +1,450 @@
+"""``manage.py generate_complaints --count N``: a large, realistic data set for benchmarks.
+
+Complaints spread over the regions, categories and statuses of an election day, each
+with its reporter and an audit trail that walked the workflow to its status (valid hash
+chains: ``verify_audit`` passes). Rows are written in batches, with COPY on PostgreSQL
+and bulk_create elsewhere; services are bypassed on purpose (one million service calls
+would take hours), so the rows mimic exactly what the services write.
+
+Uses the reference data of ``seed_demo`` when present, else creates a minimal territory,
+taxonomy and election of its own.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
+from django.contrib.auth.models import Group
+from django.core.management.base import BaseCommand, CommandParser
+from django.db import connection, transaction
+from django.db.models import Field, Max, Model
+from django.utils import timezone
+
+from complaints import audit
+from complaints.access import GROUP_COORDINATOR, GROUP_OBSERVER, GROUP_REVIEWER
+from complaints.models import (
+    AuditEvent,
+    Category,
+    Channel,
+    Complaint,
+    Election,
+    ElectionKind,
+    ElectionStatus,
+    Note,
+    NoteVisibility,
+    PollingStation,
+    Profile,
+    Reporter,
+    Status,
+    TerritorialUnit,
+    UnitLevel,
+)
+from complaints.models.complaint import RECEIPT_ALPHABET
+
+S = Status
+# How an election-day backlog looks: many new, fewer decided. (status, weight)
+STATUS_MIX = [
+    (S.SUBMITTED, 25),
+    (S.TRIAGED, 14),
+    (S.UNDER_REVIEW, 15),
+    (S.NEEDS_INFO, 5),
+    (S.SUBSTANTIATED, 8),
+    (S.UNSUBSTANTIATED, 7),
+    (S.DUPLICATE, 4),
+    (S.ESCALATED, 4),
+    (S.RESOLVED, 3),
+    (S.CLOSED, 9),
+    (S.REJECTED, 5),
+    (S.WITHDRAWN, 1),
+]
+REVIEW = ["triage", "start_review"]
+# The workflow actions that lead from "submitted" to each status.
+PATHS: dict[str, list[str]] = {
+    S.SUBMITTED: [],
+    S.TRIAGED: ["triage"],
+    S.UNDER_REVIEW: REVIEW,
+    S.NEEDS_INFO: [*REVIEW, "request_info"],
+    S.SUBSTANTIATED: [*REVIEW, "substantiate"],
+    S.UNSUBSTANTIATED: [*REVIEW, "unsubstantiate"],
+    S.DUPLICATE: ["mark_duplicate"],
+    S.ESCALATED: [*REVIEW, "substantiate", "escalate"],
+    S.RESOLVED: [*REVIEW, "substantiate", "escalate", "resolve"],
+    S.CLOSED: [*REVIEW, "unsubstantiate", "close"],
+    S.REJECTED: ["reject"],
+    S.WITHDRAWN: ["withdraw"],
+}
+TARGET = {
+    "triage": S.TRIAGED,
+    "start_review": S.UNDER_REVIEW,
+    "request_info": S.NEEDS_INFO,
+    "substantiate": S.SUBSTANTIATED,
+    "unsubstantiate": S.UNSUBSTANTIATED,
+    "mark_duplicate": S.DUPLICATE,
+    "escalate": S.ESCALATED,
+    "resolve": S.RESOLVED,
+    "close": S.CLOSED,
+    "reject": S.REJECTED,
+    "withdraw": S.WITHDRAWN,
+}
+COMMENTS = {
+    "request_info": "Уточните номер участка и время, пожалуйста.",
+    "unsubstantiate": "Нет подтверждений нарушения.",
+    "reject": "Не относится к выборам.",
+    "resolve": "Комиссия приняла меры.",
+}
+DESCRIPTIONS = [
+    "Директор предприятия требует от сотрудников сфотографировать бюллетень.",
+    "Наблюдателя не допустили к подсчёту голосов, председатель УИК попросил выйти.",
+    "У входа раздают продуктовые наборы и просят голосовать за кандидата.",
+    "В списке избирателей значатся умершие и выбывшие жители.",
+    "Один и тот же человек голосовал несколько раз по открепительным.",
+    "Копию протокола наблюдателям не выдали.",
+    "Студентов организованно привезли на автобусах и проинструктировали.",
+    "Журналиста не пустили на участок, сославшись на указание акимата.",
+]
+BATCH = 10_000
+SPAN = timedelta(days=3)  # complaints arrive over the three days up to now
+
+
+@dataclass
+class Reference:
+    election_ids: list[int]
+    categories: list[tuple[int, str, int]]  # id, code, default severity
+    stations: list[tuple[int, int, str]]  # id, unit id, unit path
+    reviewers_by_region: dict[str, list[int]]
+    reporters: list[int]
+    start: datetime  # complaints arrive between start and start + SPAN
+    codes: dict[int, str] = field(default_factory=dict)  # receipt codes made in this run, by id
+
+
+@dataclass
+class Batch:
+    complaints: list[dict[str, Any]] = field(default_factory=list)
+    reporters: list[dict[str, Any]] = field(default_factory=list)
+    events: list[dict[str, Any]] = field(default_factory=list)
+    notes: list[dict[str, Any]] = field(default_factory=list)
+
+
+# --- reference data -------------------------------------------------------------
+
+
+def _ensure_territory() -> None:
+    if PollingStation.objects.exists():
+        return
+    kz, _ = TerritorialUnit.objects.get_or_create(
+        code="kz", defaults={"level": UnitLevel.COUNTRY, "name_ru": "Казахстан", "name_en": "Kazakhstan"}
+    )
+    for r in range(1, 15):
+        region = TerritorialUnit.objects.create(
+            parent=kz, code=f"gen-r{r}", level=UnitLevel.REGION, name_ru=f"Область {r}", name_en=f"Region {r}"
+        )
+        for d in range(1, 4):
+            district = TerritorialUnit.objects.create(
+                parent=region, code=f"gen-r{r}-d{d}", level=UnitLevel.DISTRICT, name_ru=f"Район {r}.{d}"
+            )
+            PollingStation.objects.bulk_create(
+                PollingStation(unit=district, number=str(r * 1000 + d * 100 + n), address=f"ул. Абая, {n}, школа №{n}")
+                for n in range(1, 11)
+            )
+
+
+def _ensure_taxonomy_and_election() -> None:
+    if not Category.objects.filter(is_active=True).exists():
+        for code, severity in [
+            ("pressure.employer", 3),
+            ("speech.media_access", 2),
+            ("ballot.stuffing", 4),
+            ("observer.obstruction", 3),
+            ("vote_buying", 3),
+            ("admin_resource", 2),
+            ("count.falsification", 4),
+            ("voter_list", 2),
+        ]:
+            Category.objects.get_or_create(
+                code=code, defaults={"name_ru": code, "name_kk": code, "name_en": code, "default_severity": severity}
+            )
+    if not Election.objects.exclude(status=ElectionStatus.ARCHIVED).exists():
+        Election.objects.get_or_create(
+            slug="kz-2011-presidential",
+            defaults={
+                "name_ru": "Внеочередные выборы Президента Республики Казахстан",
+                "name_en": "Extraordinary presidential election",
+                "kind": ElectionKind.PRESIDENTIAL,
+                "voting_day": datetime(2011, 4, 3, tzinfo=UTC).date(),
+                "status": ElectionStatus.ACTIVE,
+            },
+        )
+
+
+def _ensure_users(regions: list[TerritorialUnit], reporters: int) -> tuple[dict[str, list[int]], list[int]]:
+    """Two reviewers per region, one coordinator, and a pool of observers who file."""
+    User = get_user_model()
+    password = make_password(None)  # unusable: these accounts only own generated rows
+    groups = {g.name: g for g in Group.objects.filter(name__in=[GROUP_OBSERVER, GROUP_REVIEWER, GROUP_COORDINATOR])}
+    wanted: list[tuple[str, str, TerritorialUnit | None]]
+    wanted = [(f"gen-reviewer-{u.code}-{i}", GROUP_REVIEWER, u) for u in regions for i in (1, 2)]
+    wanted += [("gen-coordinator", GROUP_COORDINATOR, None)]
+    wanted += [(f"gen-observer-{i}", GROUP_OBSERVER, None) for i in range(reporters)]
+    existing = set(User.objects.filter(username__startswith="gen-").values_list("username", flat=True))
+    missing = [w for w in wanted if w[0] not in existing]
+    User.objects.bulk_create([User(username=name, password=password) for name, _, _ in missing], batch_size=1000)
+    ids = dict(User.objects.filter(username__startswith="gen-").values_list("username", "id"))
+    Through = User.groups.through
+    Through.objects.bulk_create([Through(user_id=ids[n], group_id=groups[g].pk) for n, g, _ in missing])
+    profiles = Profile.objects.bulk_create([Profile(user_id=ids[n], language="ru") for n, _, _ in missing])
+    units = Profile.units.through
+    by_user = {p.user_id: p.pk for p in profiles}
+    units.objects.bulk_create(
+        [units(profile_id=by_user[ids[n]], territorialunit_id=u.pk) for n, _, u in missing if u is not None]
+    )
+    reviewers: dict[str, list[int]] = {}
+    for name, group, unit in wanted:
+        if group == GROUP_REVIEWER and unit is not None:
+            reviewers.setdefault(unit.path, []).append(ids[name])
+    return reviewers, [ids[n] for n, g, _ in wanted if g == GROUP_OBSERVER]
+
+
+def load_reference(reporters: int) -> Reference:
+    _ensure_territory()
+    _ensure_taxonomy_and_election()
+    regions = list(TerritorialUnit.objects.filter(level=UnitLevel.REGION))
+    reviewers, observer_ids = _ensure_users(regions, reporters)
+    elections = list(Election.objects.order_by("-voting_day"))
+    return Reference(
+        election_ids=[e.pk for e in elections if e.status != ElectionStatus.ARCHIVED] or [elections[0].pk],
+        categories=list(Category.objects.filter(is_active=True).values_list("id", "code", "default_severity")),
+        stations=list(PollingStation.objects.values_list("id", "unit_id", "unit__path")),
+        reviewers_by_region=reviewers,
+        reporters=observer_ids,
+        start=timezone.now().astimezone(UTC).replace(microsecond=0) - SPAN,
+    )
+
+
+# --- one complaint and its history ------------------------------------------------
+
+
+def _receipt_code(rng: random.Random) -> str:
+    raw = "".join(rng.choices(RECEIPT_ALPHABET, k=12))
+    return f"{raw[:4]}-{raw[4:8]}-{raw[8:]}"
+
+
+def _reviewer(ref: Reference, unit_path: str, rng: random.Random) -> int | None:
+    for path, ids in ref.reviewers_by_region.items():
+        if unit_path.startswith(path):
+            return rng.choice(ids)
+    return None
+
+
+def _event(complaint_id: int, seq: int, action: str, at: datetime, **kw: Any) -> dict[str, Any]:
+    return {
+        "complaint_id": complaint_id,
+        "seq": seq,
+        "action": action,
+        "actor_id": kw.get("actor_id"),
+        "actor_label": kw.get("actor_label", ""),
+        "from_status": kw.get("from_status", ""),
+        "to_status": kw.get("to_status", ""),
+        "payload": json.loads(audit.canonical_json(kw.get("payload", {}))),
+        "created_at": at,
+    }
+
+
+def _chain(events: list[dict[str, Any]]) -> None:
+    """Fill prev_hash/hash exactly as ``audit.audit_append`` does."""
+    prev = audit.GENESIS
+    for e in events:
+        e["prev_hash"] = prev
+        e["hash"] = prev = audit.compute_hash(prev, SimpleNamespace(**e))  # type: ignore[arg-type]
+
+
+def make_complaint(ref: Reference, pk: int, rng: random.Random, out: Batch, now: datetime) -> None:
+    status = rng.choices([s for s, _ in STATUS_MIX], weights=[w for _, w in STATUS_MIX])[0]
+    if status == S.DUPLICATE and pk <= 1:
+        status = S.SUBMITTED
+    category_id, category_code, default_severity = rng.choice(ref.categories)
+    station_id, unit_id, unit_path = rng.choice(ref.stations)
+    severity = max(1, min(4, default_severity + rng.choice([-1, 0, 0, 0, 1])))
+    created = ref.start + timedelta(seconds=rng.randrange(0, int(SPAN.total_seconds())))
+    due = created + timedelta(minutes=settings.SLA_MINUTES[severity])
+    reporter = rng.choice(ref.reporters)
+    anonymous = rng.random() < 0.2
+    reviewer = _reviewer(ref, unit_path, rng)
+    label = "anonymous" if anonymous else f"gen-observer-{reporter}"
+    payload = {"channel": "api", "severity": severity, "category": category_code, "due_at": due.isoformat()}
+    events = [_event(pk, 1, "file", created, actor_id=None if anonymous else reporter, actor_label=label,
+                     to_status=S.SUBMITTED, payload=payload)]  # fmt: skip
+    at, current, paused, duplicate_of, assigned = created, S.SUBMITTED, None, None, None
+    for action in PATHS[status]:
+        at = min(now, at + timedelta(minutes=rng.randrange(3, 240)))
+        actor = None if action == "withdraw" or reviewer is None else reviewer
+        event_payload: dict[str, Any] = {"comment": COMMENTS[action]} if action in COMMENTS else {}
+        if action == "mark_duplicate":
+            duplicate_of = rng.randrange(max(1, pk - 50_000), pk)
+            event_payload["duplicate_of"] = ref.codes.get(duplicate_of, f"#{duplicate_of}")
+        if action == "escalate":
+            event_payload.update(authority="ТИК", authority_reference=f"№ {rng.randrange(1, 9999)}")
+        if action == "start_review":
+            assigned = at
+        if action == "request_info":
+            paused = at
+            out.notes.append(_note(pk, reviewer, COMMENTS[action], at))
+        events.append(_event(pk, len(events) + 1, action, at, actor_id=actor,
+                             actor_label="complainant" if actor is None else f"reviewer-{actor}",
+                             from_status=current, to_status=TARGET[action], payload=event_payload))  # fmt: skip
+        current = TARGET[action]
+    _chain(events)
+    out.events.extend(events)
+    breached = due if current in (S.SUBMITTED, S.TRIAGED, S.UNDER_REVIEW) and due < now else None
+    ref.codes[pk] = code = _receipt_code(rng)
+    out.complaints.append(
+        {
+            "id": pk,
+            "code": code,
+            "election_id": rng.choice(ref.election_ids),
+            "category_id": category_id,
+            "polling_station_id": station_id,
+            "unit_id": unit_id,
+            "unit_path": unit_path,
+            "place_text": "",
+            "occurred_at": created - timedelta(minutes=rng.randrange(5, 180)),
+            "description": rng.choice(DESCRIPTIONS),
+            "severity": severity,
+            "priority": 1 if breached else 0,
+            "status": current,
+            "assignee_id": reviewer if assigned else None,
+            "assigned_at": assigned,
+            "due_at": due,
+            "sla_paused_at": paused,
+            "sla_breached_at": breached,
+            "duplicate_of_id": duplicate_of,
+            "channel": rng.choice([Channel.API, Channel.WEB, Channel.WEB]),
+            "version": len(events),
+            "created_at": created,
+            "updated_at": at,
+        }
+    )
+    out.reporters.append(
+        {
+            "complaint_id": pk,
+            "user_id": None if anonymous else reporter,
+            "is_anonymous": anonymous,
+            "full_name": "" if anonymous else f"Наблюдатель {reporter}",
+            "email": "",
+            "phone": "",
+            "language": "ru",
+            "secret_hash": "0" * 64,  # no secret can match: generated complaints have no follow-up
+        }
+    )
+
+
+def _note(pk: int, author: int | None, body: str, at: datetime) -> dict[str, Any]:
+    return {
+        "complaint_id": pk,
+        "author_id": author,
+        "from_complainant": False,
+        "visibility": NoteVisibility.COMPLAINANT,
+        "body": body,
+        "created_at": at,
+    }
+
+
+# --- writing ------------------------------------------------------------------------
+
+
+def _columns(model: type[Model], row: dict[str, Any]) -> list[str]:
+    fields = [model._meta.get_field(name.removesuffix("_id") if name != "id" else name) for name in row]
+    return [str(f.column) for f in fields if isinstance(f, Field)]
+
+
+def _copy(model: type[Model], rows: list[dict[str, Any]]) -> None:
+    if not rows:
+        return
+    columns = _columns(model, rows[0])
+    sql = f"COPY {model._meta.db_table} ({', '.join(columns)}) FROM STDIN"  # noqa: S608 - our own identifiers
+    with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+        for row in rows:
+            copy.write_row([json.dumps(v) if isinstance(v, dict) else v for v in row.values()])
+
+
+@contextmanager
+def _explicit_timestamps(*models: type[Model]) -> Iterator[None]:
+    """bulk_create would overwrite auto_now/auto_now_add fields with "now"; keep our values."""
+    changed = []
+    for model in models:
+        for f in model._meta.concrete_fields:
+            for attr in ("auto_now", "auto_now_add"):
+                if getattr(f, attr, False):
+                    setattr(f, attr, False)
+                    changed.append((f, attr))
+    try:
+        yield
+    finally:
+        for f, attr in changed:
+            setattr(f, attr, True)
+
+
+def write(batch: Batch) -> None:
+    plan: list[tuple[type[Model], list[dict[str, Any]]]] = [
+        (Complaint, batch.complaints),
+        (Reporter, batch.reporters),
+        (AuditEvent, batch.events),
+        (Note, batch.notes),
+    ]
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            for model, rows in plan:
+                _copy(model, rows)
+            return
+        with _explicit_timestamps(Complaint, Note):
+            for model, rows in plan:
+                model._default_manager.bulk_create([model(**row) for row in rows], batch_size=2000)
+
+
+def _reset_sequences() -> None:
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        for model in (Complaint, AuditEvent, Note):
+            table = model._meta.db_table
+            cursor.execute(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), COALESCE(MAX(id), 1)) FROM {table}"  # noqa: S608
+            )
+
+
+class Command(BaseCommand):
+    help = "Generate N realistic complaints (with reporters and valid audit chains) for benchmarks."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--count", type=int, required=True, help="How many complaints to add.")
+        parser.add_argument("--reporters", type=int, default=500, help="Observer accounts that file (default 500).")
+        parser.add_argument("--seed", type=int, default=None, help="Random seed, for a reproducible data set.")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        started = time.monotonic()
+        rng = random.Random(options["seed"])  # noqa: S311 - test data
+        ref = load_reference(options["reporters"])
+        first = (Complaint.objects.aggregate(m=Max("id"))["m"] or 0) + 1
+        count, now = options["count"], timezone.now()
+        done = 0
+        while done < count:
+            batch = Batch()
+            for pk in range(first + done, first + min(count, done + BATCH)):
+                make_complaint(ref, pk, rng, batch, now)
+            write(batch)
+            done += len(batch.complaints)
+            rate = done / max(time.monotonic() - started, 1e-6)
+            self.stderr.write(f"\r{done}/{count} complaints ({rate:,.0f}/s)", ending="")
+        _reset_sequences()
+        self.stderr.write("")
+        self.stdout.write(f"Generated {done} complaints in {time.monotonic() - started:.1f}s.")
