@@ -169,6 +169,10 @@ def gunicorn(port: int, worker_count: int | None = None) -> Iterator[str]:
         str(worker_count or workers()),
         "--worker-class",
         os.environ.get("BENCH_WORKER_CLASS", "sync"),
+        "--threads",
+        os.environ.get("BENCH_THREADS", "1"),
+        "--keep-alive",
+        "5",
         "--backlog",
         "2048",
         "--log-level",
@@ -197,7 +201,7 @@ def _wait_ready(port: int, process: subprocess.Popen[bytes]) -> None:
             status, _, _ = request("GET", port, "/healthz")
             if status == 200:
                 return
-        except OSError:
+        except (OSError, http.client.HTTPException):
             time.sleep(0.2)
     raise RuntimeError("gunicorn did not answer /healthz within 30 s")
 
@@ -205,23 +209,46 @@ def _wait_ready(port: int, process: subprocess.Popen[bytes]) -> None:
 # --- the load generator ----------------------------------------------------------------------
 
 
+_local = threading.local()
+
+
+def _connection(port: int) -> http.client.HTTPConnection:
+    conn = getattr(_local, "conn", None)
+    if conn is None or conn.port != port:
+        conn = _local.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    return conn
+
+
 def request(
     method: str, port: int, path: str, body: Any = None, headers: dict[str, str] | None = None
 ) -> tuple[int, bytes, float]:
-    """One HTTP request on a fresh connection (gunicorn's sync workers close after each)."""
+    """One HTTP request, on this thread's keep-alive connection when the server keeps it open."""
+    payload = json.dumps(body).encode() if body is not None else None
+    all_headers = {"Accept": "application/json", **(headers or {})}
+    if payload is not None:
+        all_headers["Content-Type"] = "application/json"
     started = time.perf_counter()
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    try:
-        payload = json.dumps(body).encode() if body is not None else None
-        all_headers = {"Accept": "application/json", **(headers or {})}
-        if payload is not None:
-            all_headers["Content-Type"] = "application/json"
-        conn.request(method, path, body=payload, headers=all_headers)
-        response = conn.getresponse()
-        data = response.read()
+    for attempt in (1, 2):
+        conn = _connection(port)
+        try:
+            conn.request(method, path, body=payload, headers=all_headers)
+            response = conn.getresponse()
+            data = response.read()
+        except (OSError, http.client.HTTPException) as exc:
+            conn.close()
+            _local.conn = None
+            # A kept-alive connection the server closed meanwhile: retry once on a new one
+            # (safe for POSTs too: the benchmarks send an Idempotency-Key).
+            stale = isinstance(exc, http.client.RemoteDisconnected | ConnectionResetError | BrokenPipeError)
+            if attempt == 2 or not stale:
+                raise
+            started = time.perf_counter()
+            continue
+        if response.will_close:
+            conn.close()
+            _local.conn = None
         return response.status, data, time.perf_counter() - started
-    finally:
-        conn.close()
+    raise AssertionError("unreachable")
 
 
 @dataclass
@@ -257,7 +284,7 @@ def run_load(clients: int, seconds: float, one_request: Callable[[int, int], tup
         while time.perf_counter() < deadline:
             try:
                 status, body, latency = one_request(index, n)
-            except OSError as exc:
+            except (OSError, http.client.HTTPException) as exc:
                 with lock:
                     load.errors.append(f"{type(exc).__name__}: {exc}")
                 continue
