@@ -44,7 +44,7 @@ def run(port: int) -> common.Result:
         headers = {"Authorization": f"Api-Key {keys[client]}", "Idempotency-Key": str(uuid.uuid4())}
         return common.request("POST", port, "/api/v1/complaints/", bodies[(client * 31 + n) % len(bodies)], headers)
 
-    before = Complaint.objects.count()
+    busy = common.busy_note()
     with common.gunicorn(port):
         common.run_load(4, 2, one)  # warm up every worker
         before = Complaint.objects.count()
@@ -62,7 +62,8 @@ def run(port: int) -> common.Result:
         common.Figure("rows created minus 201s", abs(created - ok), "", 1, higher_is_better=False),
     ]
     result.notes = [
-        f"{CLIENTS} clients x {SECONDS} s, {common.workers()} gunicorn workers: {ok} x 201, {created} rows",
+        f"{CLIENTS} clients x {SECONDS} s, {common.server_description()}: {ok} x 201, {created} rows",
+        busy,
         *load.errors[:5],
     ]
     return result

@@ -42,6 +42,7 @@ def run(port: int) -> common.Result:
     def one(client: int, n: int) -> tuple[int, bytes, float]:
         return common.request("GET", port, QUERY, headers=headers)
 
+    busy = common.busy_note()
     with common.gunicorn(port):
         common.run_load(4, 2, one)  # warm up every worker and the database cache
         load = common.run_load(CLIENTS, SECONDS, one)
@@ -55,5 +56,10 @@ def run(port: int) -> common.Result:
         common.Figure("errors", errors, "", 1, higher_is_better=False),
     ]
     scope = region.code if region else "everywhere"
-    result.notes = [note, f"{CLIENTS} clients x {SECONDS} s, reviewer scoped to {scope}: GET {QUERY}", *load.errors[:5]]
+    result.notes = [
+        note,
+        f"{CLIENTS} clients x {SECONDS} s, {common.server_description()}, reviewer scoped to {scope}: GET {QUERY}",
+        busy,
+        *load.errors[:5],
+    ]
     return result
