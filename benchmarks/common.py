@@ -158,20 +158,109 @@ def server_description() -> str:
     return f"gunicorn {workers()} {kind} workers x {threads} threads"
 
 
-def busy_note() -> str:
-    """Other load on the machine skews the figures: say how busy it was before the run."""
-    one, five, _ = os.getloadavg()
-    return f"load average before the run: {one:.2f} (1 min), {five:.2f} (5 min) on {os.cpu_count()} CPUs"
-
-
 def workers() -> int:
     # Threaded workers measured best on 2 CPUs (3 x 4 threads: filing +30%, queue +10% over 5 sync).
     return env_int("BENCH_WORKERS", (os.cpu_count() or 1) + 1)
 
 
+def process_tree_cpu(root: int) -> float:
+    """CPU seconds (user + system) used so far by ``root`` and its children (Linux /proc)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        pid, ppid = int(stat.parent.name), int(fields[1])
+        if root in (pid, ppid):
+            total += (int(fields[11]) + int(fields[12])) / ticks
+    return total
+
+
+def database_cpu() -> float:
+    """CPU seconds used so far by the PostgreSQL backends serving our database (same machine only).
+
+    Backends show "postgres: <user> <database> <client>" as their command line; backends
+    that exit during the run drop out (the web processes keep theirs open).
+    """
+    name = urlsplit(database_url()).path.lstrip("/")
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for proc in Path("/proc").glob("[0-9]*"):
+        try:
+            title = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            if not title.startswith("postgres: ") or f" {name} " not in title:
+                continue
+            fields = (proc / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / ticks
+    return total
+
+
+def machine_busy_cpu() -> float:
+    """CPU seconds the whole machine spent busy so far (all processes), from /proc/stat."""
+    try:
+        values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    except (OSError, ValueError):
+        return 0.0
+    idle = values[3] + (values[4] if len(values) > 4 else 0)
+    return (sum(values[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
+@dataclass
+class Server:
+    base: str
+    pid: int
+
+
+@dataclass
+class CpuMeter:
+    """Where the CPU went during a measurement: web tier, database, this load generator, others."""
+
+    server: Server
+    web: float = 0.0
+    database: float = 0.0
+    client: float = 0.0
+    others: float = 0.0
+    wall: float = 0.0
+
+    def _sample(self) -> tuple[float, float, float, float, float]:
+        return (
+            process_tree_cpu(self.server.pid),
+            database_cpu(),
+            time.process_time(),
+            machine_busy_cpu(),
+            time.perf_counter(),
+        )
+
+    @contextmanager
+    def measure(self) -> Iterator[None]:
+        before = self._sample()
+        yield
+        web, db, client, busy, wall = (a - b for a, b in zip(self._sample(), before, strict=True))
+        self.web, self.database, self.client, self.wall = web, db, client, wall
+        self.others = max(0.0, busy - web - db - client)
+
+    def figures(self, count: int, what: str) -> list[Figure]:
+        per = 1000 / max(count, 1)
+        return [
+            Figure(f"gunicorn CPU per {what}", self.web * per, "ms"),
+            Figure(f"PostgreSQL CPU per {what}", self.database * per, "ms"),
+        ]
+
+    def note(self) -> str:
+        capacity = self.wall * (os.cpu_count() or 1)
+        return (
+            f"CPU-seconds during the run: web {self.web:.1f}, PostgreSQL {self.database:.1f}, "
+            f"load generator {self.client:.1f}, other processes {self.others:.1f} (of {capacity:.0f} available)"
+        )
+
+
 @contextmanager
-def gunicorn(port: int, worker_count: int | None = None) -> Iterator[str]:
-    """Run gunicorn on 127.0.0.1:port for the duration of the block; yields the base URL."""
+def gunicorn(port: int, worker_count: int | None = None) -> Iterator[Server]:
+    """Run gunicorn on 127.0.0.1:port for the duration of the block."""
     binary = shutil.which("gunicorn", path=str(Path(sys.executable).parent)) or "gunicorn"
     command = [
         binary,
@@ -192,10 +281,9 @@ def gunicorn(port: int, worker_count: int | None = None) -> Iterator[str]:
         "warning",
     ]
     process = subprocess.Popen(command, env=server_env(), cwd=REPO, start_new_session=True)  # noqa: S603
-    base = f"http://127.0.0.1:{port}"
     try:
         _wait_ready(port, process)
-        yield base
+        yield Server(f"http://127.0.0.1:{port}", process.pid)
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         try:
