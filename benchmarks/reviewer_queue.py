@@ -42,9 +42,11 @@ def run(port: int) -> common.Result:
     def one(client: int, n: int) -> tuple[int, bytes, float]:
         return common.request("GET", port, QUERY, headers=headers)
 
-    with common.gunicorn(port):
+    with common.gunicorn(port) as server:
         common.run_load(4, 2, one)  # warm up every worker and the database cache
-        load = common.run_load(CLIENTS, SECONDS, one)
+        meter = common.CpuMeter(server)
+        with meter.measure():
+            load = common.run_load(CLIENTS, SECONDS, one)
     errors = len(load.errors) + sum(n for status, n in load.statuses.items() if status != 200)
     result = common.Result("reviewer_queue")
     result.figures = [
@@ -53,7 +55,13 @@ def run(port: int) -> common.Result:
         common.Figure("latency p95", load.percentile(95), "ms", 50, higher_is_better=False),
         common.Figure("latency p99", load.percentile(99), "ms"),
         common.Figure("errors", errors, "", 1, higher_is_better=False),
+        *meter.figures(load.count, "page"),
     ]
     scope = region.code if region else "everywhere"
-    result.notes = [note, f"{CLIENTS} clients x {SECONDS} s, reviewer scoped to {scope}: GET {QUERY}", *load.errors[:5]]
+    result.notes = [
+        note,
+        f"{CLIENTS} clients x {SECONDS} s, {common.server_description()}, reviewer scoped to {scope}: GET {QUERY}",
+        meter.note(),
+        *load.errors[:5],
+    ]
     return result

@@ -2,7 +2,8 @@
 
 Each benchmark is a module with ``run(port) -> common.Result``; register new ones in BENCHMARKS.
 Environment: DATABASE_URL (PostgreSQL; default postgres://postgres@127.0.0.1:5432/registry_bench),
-REDIS_URL (optional), BENCH_PORT (default 8130), BENCH_WORKERS (gunicorn workers, default 2*CPUs+1),
+REDIS_URL (optional), BENCH_PORT (default 8130), BENCH_WORKERS (gunicorn workers, default CPUs+1),
+BENCH_WORKER_CLASS / BENCH_THREADS (default gthread with 4 threads),
 BENCH_SECONDS (default 20), BENCH_COMPLAINTS (reviewer queue table size, default 1,000,000),
 BENCH_STRICT=1 (exit 1 when a target is missed).
 """

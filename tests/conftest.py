@@ -149,3 +149,11 @@ def file_complaint(territory: dict[str, Any], election: Election, category: Cate
         return services.complaint_file(**kwargs).complaint
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def _fresh_display_caches() -> None:
+    """The API list caches display values per process; a test must not see a previous test's rows."""
+    from complaints.api import fastlist
+
+    fastlist.clear_caches()

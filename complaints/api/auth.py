@@ -5,7 +5,7 @@ Keys are hashed at rest (djangorestframework-api-key); a key acts as its service
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
@@ -26,9 +26,10 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         raw = self._raw_key(request)
         if raw is None:
             return None
-        try:
-            key: ApiKey | None = cast(ApiKey, ApiKey.objects.get_from_key(raw))
-        except ApiKey.DoesNotExist:
+        # get_from_key, with the key's user in the same query (one round trip per request).
+        prefix = raw.partition(".")[0]
+        key = ApiKey.objects.get_usable_keys().select_related("user").filter(prefix=prefix).first()
+        if key is not None and not key.is_valid(raw):
             key = None
         if key is None or key.has_expired or key.revoked or not key.user.is_active:
             raise exceptions.AuthenticationFailed("Invalid, expired or revoked API key.")

@@ -116,7 +116,9 @@ class KeysetPagination(BasePagination):
             raise InvalidCursor() from None
         return values, bool(data.get("r"))
 
-    def _row_values(self, row: Model) -> list[Any]:
+    def _row_values(self, row: Model | dict[str, Any]) -> list[Any]:
+        if isinstance(row, dict):  # a values() row
+            return [row[key.field] for key in self.keys]
         return [getattr(row, key.field) for key in self.keys]
 
     # --- DRF interface ----------------------------------------------------------

@@ -28,6 +28,7 @@ from rest_framework.response import Response
 
 from complaints import selectors, services, workflow
 from complaints.access import visible_complaints
+from complaints.api import fastlist
 from complaints.api import serializers as s
 from complaints.api.base import MAX_ID, ApiView, normalize_code, parse_id
 from complaints.api.filters import COMPLAINT_ORDERINGS, ComplaintListQuery, parse_query
@@ -107,10 +108,9 @@ class ComplaintListView(ApiView):
         query = parse_query(ComplaintListQuery, request.query_params)
         self.ordering_name = query.validated_data["ordering"]
         self.ordering = COMPLAINT_ORDERINGS[self.ordering_name]
-        qs = selectors.complaint_queue_for(user=request.user, filters=query.to_filters()).select_related("reporter")
-        page = self.paginate_queryset(qs)
-        data = s.ComplaintSerializer(page, many=True, context={"request": request}).data
-        return self.get_paginated_response(data)
+        qs = selectors.complaint_queue_for(user=request.user, filters=query.to_filters())
+        page = self.paginate_queryset(fastlist.rows_queryset(qs))
+        return self.get_paginated_response(fastlist.RowRenderer(request.user).render_all(page or []))
 
     @extend_schema(
         operation_id="complaints_create",
@@ -151,7 +151,10 @@ class ComplaintListView(ApiView):
             **data, files=files, language=language, channel=Channel.API, reporter_user=request.user
         )
         complaint = filing.complaint
-        prefetch_related_objects([complaint], "evidence")
+        if files:
+            prefetch_related_objects([complaint], "evidence")
+        else:  # nothing attached: no need to ask the database
+            complaint._prefetched_objects_cache = {"evidence": Evidence.objects.none()}  # type: ignore[attr-defined]
         body = s.FilingSerializer(complaint, context={"request": request, "secret": filing.secret}).data
         location = request.build_absolute_uri(reverse("api-complaint-detail", kwargs={"code": complaint.code}))
         return Response(body, status=status.HTTP_201_CREATED, headers={"Location": location}), complaint

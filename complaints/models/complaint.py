@@ -100,6 +100,9 @@ class Complaint(models.Model):
             models.Index(fields=["category", "status"], name="complaint_category_status"),
             models.Index(fields=["assignee", "status"], name="complaint_assignee_status"),
             models.Index(fields=["updated_at", "id"], name="complaint_sync"),
+            # The queue's sort order exactly (ASC sorts NULLs last on PostgreSQL), so a page is read
+            # in order from the index and stops after 50 matches.
+            models.Index(fields=["due_at", "-priority", "id"], name="complaint_queue_order"),
             models.Index(
                 fields=["due_at"],
                 name="complaint_sla_open",

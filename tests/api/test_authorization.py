@@ -141,3 +141,30 @@ def test_reporter_reveal_is_audited(callers, observer_complaint):
     assert event.action == "identity_viewed"
     assert event.actor.username == "coordinator"
     assert event.payload == {"purpose": "court"}
+
+
+ALL = row(200, 200, 200, 200, 200, 200, 200)
+SIGNED_IN = row(401, 200, 200, 200, 200, 200, 200)
+# Endpoints that are not about one complaint: who may call them at all.
+OTHER_CASES: list[tuple[str, str, str, Any, dict[str, int]]] = [
+    ("elections", "get", "/elections/", None, ALL),
+    ("units", "get", "/units/", None, ALL),
+    ("polling stations", "get", "/polling-stations/", None, ALL),
+    ("categories", "get", "/categories/", None, ALL),
+    ("schema", "get", "/schema/", None, ALL),
+    ("queue", "get", "/complaints/", None, SIGNED_IN),
+    ("webhooks", "get", "/webhooks/", None, SIGNED_IN),
+    ("dead letters", "get", "/webhooks/dead-letters/", None, SIGNED_IN),
+    ("status lookup", "post", "/status/", {"code": "AAAA-BBBB-CCCC", "secret": "nope"}, row(*[404] * 7)),
+    ("file", "post", "/complaints/", "FILING", row(*[201] * 7)),
+]
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize(("name", "method", "path", "body", "expected"), OTHER_CASES, ids=[c[0] for c in OTHER_CASES])
+def test_other_endpoint_access(callers, filing_payload, role, name, method, path, body, expected):
+    client = callers[role]
+    if body == "FILING":
+        body = filing_payload()
+    response = client.post(API + path, body, format="json") if method == "post" else client.get(API + path)
+    assert response.status_code == expected[role], (role, name, response.content[:300])
