@@ -32,15 +32,12 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
 def ensure_role_groups(group_model: Any = None, permission_model: Any = None) -> None:
     """Create or update the role groups. Takes historical models when run from a migration."""
     if group_model is None or permission_model is None:
-        from django.apps import apps
-        from django.contrib.auth.management import create_permissions
         from django.contrib.auth.models import Group, Permission
         from django.contrib.contenttypes.models import ContentType
 
-        # After a test flush the content type cache may point at deleted rows.
+        # After a flush (which re-creates content types and permissions under new ids)
+        # the content type cache may still point at the deleted rows.
         ContentType.objects.clear_cache()
-        for app_config in apps.get_app_configs():
-            create_permissions(app_config, verbosity=0)
         group_model, permission_model = Group, Permission
     for name, perms in ROLE_PERMISSIONS.items():
         group, _ = group_model.objects.get_or_create(name=name)

@@ -78,7 +78,7 @@ def test_malformed_key_is_400(anon, filing_payload):
     assert "Idempotency-Key" in error_of(response)["fields"]
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_concurrent_requests_with_one_key_file_once(people, client_for, filing_payload):
     require_service("PostgreSQL", connection.vendor == "postgresql", "row locks need a real server")
     key = client_for(people["observer"]).api_key
