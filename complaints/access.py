@@ -59,7 +59,9 @@ def access_for(user: Any) -> Access:
     cached = getattr(user, "_registry_access", None)
     if cached is not None:
         return cached
-    groups = set(user.groups.values_list("name", flat=True))
+    # The API key authentication may have read the group names with the key (one query fewer).
+    preloaded: list[str] | None = getattr(user, "_registry_group_names", None)
+    groups = set(preloaded) if preloaded is not None else set(user.groups.values_list("name", flat=True))
     roles: set[Role] = set()
     if user.is_superuser or GROUP_ADMIN in groups:
         roles.add(Role.ADMIN)

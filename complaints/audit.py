@@ -53,13 +53,19 @@ def audit_append(
     from_status: str = "",
     to_status: str = "",
     payload: dict[str, Any] | None = None,
+    first: bool = False,
 ) -> AuditEvent:
     """Append an event to the complaint's chain.
 
     Callers hold the complaint's row lock (services lock it with select_for_update), so
     appends to one chain are serialised; the unique (complaint, seq) constraint backs that up.
+    ``first=True`` is for a complaint inserted in the caller's transaction: its chain is
+    empty, so the event is #1 linked to GENESIS without asking the database (were it not
+    empty, the unique (complaint, seq) constraint would refuse the insert).
     """
-    last = AuditEvent.objects.filter(complaint=complaint).order_by("-seq").values("seq", "hash").first()
+    last = (
+        None if first else AuditEvent.objects.filter(complaint=complaint).order_by("-seq").values("seq", "hash").first()
+    )
     user = actor if getattr(actor, "pk", None) and getattr(actor, "is_authenticated", False) else None
     event = AuditEvent(
         complaint=complaint,

@@ -240,6 +240,7 @@ def complaint_file(
     audit_append(
         complaint=complaint,
         action="file",
+        first=True,  # the complaint was inserted just above: no event to chain after
         actor=None if anonymous else user,
         actor_label="anonymous" if anonymous else "",
         to_status=Status.SUBMITTED,

@@ -7,6 +7,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth.models import Group
+from django.db import connection
+from django.db.models import OuterRef
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
@@ -28,11 +31,19 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
             return None
         # get_from_key, with the key's user in the same query (one round trip per request).
         prefix = raw.partition(".")[0]
-        key = ApiKey.objects.get_usable_keys().select_related("user").filter(prefix=prefix).first()
+        keys = ApiKey.objects.get_usable_keys().select_related("user").filter(prefix=prefix)
+        if connection.vendor == "postgresql":  # the user's group names too, for access_for
+            from django.contrib.postgres.expressions import ArraySubquery
+
+            names = Group.objects.filter(user=OuterRef("user_id")).values("name")
+            keys = keys.annotate(group_names=ArraySubquery(names))
+        key = keys.first()
         if key is not None and not key.is_valid(raw):
             key = None
         if key is None or key.has_expired or key.revoked or not key.user.is_active:
             raise exceptions.AuthenticationFailed("Invalid, expired or revoked API key.")
+        if hasattr(key, "group_names"):
+            key.user._registry_group_names = key.group_names
         return key.user, key
 
     def authenticate_header(self, request: Request) -> str:

@@ -90,18 +90,23 @@ def run_idempotent(request: Request, create: Callable[[], tuple[Response, Any]])
     if key is None:
         return create()[0]
     owner, fingerprint = request_owner(request), request_fingerprint(request)
-    with transaction.atomic():
-        try:
-            with transaction.atomic():
-                record = IdempotencyRecord.objects.create(
-                    owner=owner, key=key, request_hash=fingerprint, response_status=0, response_body={}
-                )
-        except IntegrityError:
-            record = IdempotencyRecord.objects.get(owner=owner, key=key)
-            return _replay(record, fingerprint)
-        response, complaint = create()
-        record.response_status = response.status_code
-        record.response_body = redacted(dict(response.data or {}))
-        record.complaint = complaint
-        record.save(update_fields=["response_status", "response_body", "complaint"])
+    claimed = False
+    try:
+        with transaction.atomic():
+            # The key is claimed first: a concurrent request with the same key waits here on
+            # the unique (owner, key) index until this transaction ends, then replays.
+            record = IdempotencyRecord.objects.create(
+                owner=owner, key=key, request_hash=fingerprint, response_status=0, response_body={}
+            )
+            claimed = True
+            response, complaint = create()
+            record.response_status = response.status_code
+            record.response_body = redacted(dict(response.data or {}))
+            record.complaint = complaint
+            record.save(update_fields=["response_status", "response_body", "complaint"])
+    except IntegrityError:
+        if claimed:  # not the key: something in the filing itself
+            raise
+        # The key was taken: the transaction is rolled back (no savepoint needed), read the first answer.
+        return _replay(IdempotencyRecord.objects.get(owner=owner, key=key), fingerprint)
     return response

@@ -106,6 +106,23 @@ class StrictJSONMixin:
         return super().to_internal_value(data)  # type: ignore[misc]
 
 
+class CachedFieldsMixin:
+    """ModelSerializer introspection (model fields -> serializer fields) once per class, not per request.
+
+    The introspected fields depend only on the class (its Meta and declared fields), so the
+    first result is kept on the class and each instance gets its own deep copy, as DRF's own
+    ``_declared_fields`` handling does: fields are bound to their serializer, never shared.
+    """
+
+    def get_fields(self) -> dict[str, Any]:
+        cls = type(self)
+        prototype: dict[str, Any] | None = cls.__dict__.get("_cached_field_prototype")
+        if prototype is None:
+            prototype = super().get_fields()  # type: ignore[misc]
+            cls._cached_field_prototype = prototype  # type: ignore[attr-defined]
+        return copy.deepcopy(prototype)
+
+
 # --- reference data -------------------------------------------------------------
 
 
@@ -168,14 +185,14 @@ def actions_payload(complaint: Complaint, roles: set[workflow.Role]) -> list[dic
     ]
 
 
-class PollingStationBriefSerializer(serializers.ModelSerializer[PollingStation]):
+class PollingStationBriefSerializer(CachedFieldsMixin, serializers.ModelSerializer[PollingStation]):
     class Meta:
         model = PollingStation
         fields = ["id", "number", "address"]
         read_only_fields = fields
 
 
-class EvidenceSerializer(serializers.ModelSerializer[Evidence]):
+class EvidenceSerializer(CachedFieldsMixin, serializers.ModelSerializer[Evidence]):
     download_url = serializers.SerializerMethodField()
 
     class Meta:
@@ -189,7 +206,7 @@ class EvidenceSerializer(serializers.ModelSerializer[Evidence]):
         return request.build_absolute_uri(path) if request else path
 
 
-class ComplaintSerializer(serializers.ModelSerializer[Complaint]):
+class ComplaintSerializer(CachedFieldsMixin, serializers.ModelSerializer[Complaint]):
     """A complaint as its reader may see it. Never carries the reporter's identity."""
 
     category: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(slug_field="code", read_only=True)
