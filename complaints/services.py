@@ -704,3 +704,21 @@ def webhook_update(*, subscription: Any, changes: dict[str, Any]) -> Any:
 @transaction.atomic
 def webhook_unsubscribe(*, subscription: Any) -> None:
     subscription.delete()
+
+
+# --- housekeeping -------------------------------------------------------------
+
+
+def housekeeping_purge(*, now: datetime | None = None) -> dict[str, int]:
+    """Delete disposable records past their keep time: idempotency records (a client's retry
+    window is hours, not weeks) and old webhook delivery log rows. Safe to run twice."""
+    from complaints.models import IdempotencyRecord, WebhookDelivery
+
+    now = now or timezone.now()
+    idempotency, _ = IdempotencyRecord.objects.filter(
+        created_at__lt=now - timedelta(hours=settings.IDEMPOTENCY_KEEP_HOURS)
+    ).delete()
+    deliveries, _ = WebhookDelivery.objects.filter(
+        created_at__lt=now - timedelta(days=settings.WEBHOOK_DELIVERY_LOG_KEEP_DAYS)
+    ).delete()
+    return {"idempotency_records": idempotency, "webhook_deliveries": deliveries}

@@ -13,6 +13,12 @@ def sla_check() -> int:
     return services.sla_check()
 
 
+@shared_task(name="complaints.tasks.housekeeping")
+def housekeeping() -> dict[str, int]:
+    """Daily: purge expired idempotency records and old webhook delivery log rows."""
+    return services.housekeeping_purge()
+
+
 @shared_task(name="complaints.tasks.ping")
 def ping(value: str) -> str:
     """Round-trip probe used by readiness checks and the worker integration test."""

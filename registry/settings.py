@@ -299,6 +299,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         # Daily at DIGEST_HOUR local time (CELERY_TIMEZONE).
         "schedule": crontab(hour=env_int("DIGEST_HOUR", 8), minute=0),
     },
+    "housekeeping": {"task": "complaints.tasks.housekeeping", "schedule": crontab(hour=3, minute=30)},
 }
 
 # --- Domain -------------------------------------------------------------------
@@ -310,6 +311,10 @@ SLA_MINUTES = {
     4: env_int("SLA_URGENT_MINUTES", 100),
 }
 SLA_DUE_SOON_MINUTES = env_int("SLA_DUE_SOON_MINUTES", 60)
+# Housekeeping: how long disposable records are kept. Complaints, evidence, audit events and
+# outbox rows are never purged.
+IDEMPOTENCY_KEEP_HOURS = env_int("IDEMPOTENCY_KEEP_HOURS", 72)
+WEBHOOK_DELIVERY_LOG_KEEP_DAYS = env_int("WEBHOOK_DELIVERY_LOG_KEEP_DAYS", 90)
 # Outbox retry schedule (seconds after the previous attempt), then dead-letter.
 OUTBOX_RETRY_SCHEDULE = [
     int(x) for x in env_list("OUTBOX_RETRY_SCHEDULE", "0,5,300,1800,7200,18000,36000,50400,72000,86400")
