@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Case, Count, F, Q, QuerySet, When
+from django.db.models import Case, Count, F, Q, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -97,13 +97,17 @@ def _filter_work(qs: QuerySet[Complaint], f: QueueFilters, user: Any, now: datet
 def complaint_queue_for(*, user: Any, filters: QueueFilters | None = None) -> QuerySet[Complaint]:
     """The reviewer queue: complaints in the user's reach, filtered, ordered by due time.
 
-    Overdue work comes first because it has the earliest due time; complaints without
-    a running clock (decided, paused) sort after those with one.
+    Complaints whose SLA clock runs come first, by due time, so overdue work leads; those
+    without a running clock (paused in needs_info, decided, closed) follow. (The API pages
+    with its own keyset orderings over the same rows.)
     """
     f = filters or QueueFilters()
     now = timezone.now()
     qs = _filter_work(_filter_place_and_kind(_queue_base(user), f), f, user, now)
-    return qs.order_by(F("due_at").asc(nulls_last=True), "-priority", "id")
+    running = Case(
+        When(Q(status__in=list(workflow.SLA_STATES), sla_paused_at__isnull=True), then=Value(0)), default=Value(1)
+    )
+    return qs.order_by(running, F("due_at").asc(nulls_last=True), "-priority", "id")
 
 
 def status_counts_for(*, user: Any, filters: QueueFilters | None = None) -> dict[str, int]:

@@ -46,6 +46,10 @@ from tests.integration.receiver import Receiver
 ROOT = Path(__file__).resolve().parents[2]
 PORT_BASE = int(os.environ.get("INTEGRATION_PORT_BASE", "8141"))
 REDIS_PORT, SMTP_PORT, RECEIVER_PORT = PORT_BASE, PORT_BASE + 1, PORT_BASE + 2
+# Task results go to a Redis of their own that is never stopped: when the broker's Redis is
+# stopped mid-task, Celery cancels the running task and records that in the result backend,
+# and a backend on the stopped server would take the worker down with it.
+RESULTS_REDIS_PORT = PORT_BASE + 3
 WORKER_NAME = f"itest-{os.getpid()}@127.0.0.1"
 # Short timings so that recovery is observable within a test.
 WORKER_SETTINGS = {
@@ -120,6 +124,15 @@ def harness_dir() -> Iterator[Path]:
 def redis_server(harness_dir: Path) -> Iterator[RedisServer]:
     server = RedisServer(REDIS_PORT, harness_dir)
     require_service("a free port for Redis", not port_open(REDIS_PORT), f"port {REDIS_PORT} is taken")
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def results_redis(harness_dir: Path) -> Iterator[RedisServer]:
+    server = RedisServer(RESULTS_REDIS_PORT, harness_dir)
+    require_service("a free port for Redis", not port_open(RESULTS_REDIS_PORT), f"port {RESULTS_REDIS_PORT} is taken")
     server.start()
     yield server
     server.stop()
@@ -288,6 +301,7 @@ def celery_processes(
     django_db_setup: Any,
     django_db_blocker: Any,
     redis_server: RedisServer,
+    results_redis: RedisServer,
     smtp_server: Mailbox,
     webhook_receiver: Receiver,
     harness_dir: Path,
@@ -302,7 +316,7 @@ def celery_processes(
         "DJANGO_SETTINGS_MODULE": "registry.settings",
         "DATABASE_URL": url,
         "REDIS_URL": redis_server.url,
-        "CELERY_RESULT_BACKEND": f"redis://127.0.0.1:{redis_server.port}/1",
+        "CELERY_RESULT_BACKEND": f"redis://127.0.0.1:{results_redis.port}/1",
         "EMAIL_HOST": "127.0.0.1",
         "EMAIL_PORT": str(SMTP_PORT),
         "EMAIL_TIMEOUT": "5",

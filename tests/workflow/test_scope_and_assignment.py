@@ -140,3 +140,12 @@ def test_queue_query_count_does_not_grow(make_user, file_complaint, django_asser
         for row in rows:
             _ = (row.category.code, row.unit.name, row.election.name, row.polling_station.number, row.assignee)
     assert len(rows) == size
+
+
+def test_queue_puts_running_clocks_first(make_user, file_complaint):
+    from complaints.models import Severity
+
+    admin = make_user("admin")
+    decided = force_state(file_complaint(severity=Severity.URGENT), Status.SUBSTANTIATED)  # earliest due time
+    open_low = file_complaint(severity=Severity.LOW)
+    assert list(selectors.complaint_queue_for(user=admin)) == [open_low, decided]
