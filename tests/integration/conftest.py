@@ -120,22 +120,24 @@ def harness_dir() -> Iterator[Path]:
     return path
 
 
-@pytest.fixture(scope="session")
-def redis_server(harness_dir: Path) -> Iterator[RedisServer]:
-    server = RedisServer(REDIS_PORT, harness_dir)
-    require_service("a free port for Redis", not port_open(REDIS_PORT), f"port {REDIS_PORT} is taken")
+def _own_redis(port: int, harness_dir: Path) -> Iterator[RedisServer]:
+    server = RedisServer(port, harness_dir)
+    require_service("a free port for Redis", not port_open(port), f"port {port} is taken")
     server.start()
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def redis_server(harness_dir: Path) -> Iterator[RedisServer]:
+    """The broker: the tests stop and restart it."""
+    yield from _own_redis(REDIS_PORT, harness_dir)
 
 
 @pytest.fixture(scope="session")
 def results_redis(harness_dir: Path) -> Iterator[RedisServer]:
-    server = RedisServer(RESULTS_REDIS_PORT, harness_dir)
-    require_service("a free port for Redis", not port_open(RESULTS_REDIS_PORT), f"port {RESULTS_REDIS_PORT} is taken")
-    server.start()
-    yield server
-    server.stop()
+    """Task results: never stopped."""
+    yield from _own_redis(RESULTS_REDIS_PORT, harness_dir)
 
 
 # --- SMTP -----------------------------------------------------------------------
