@@ -6,9 +6,12 @@ Outside their scope a complaint does not exist for a user: every read goes throu
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeAlias
 
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Q, QuerySet
 
 from complaints.models import Complaint, Profile, Reporter
@@ -19,6 +22,24 @@ GROUP_REVIEWER = "reviewer"
 GROUP_COORDINATOR = "coordinator"
 GROUP_ADMIN = "admin"
 ROLE_GROUPS = (GROUP_OBSERVER, GROUP_REVIEWER, GROUP_COORDINATOR, GROUP_ADMIN)
+
+
+@dataclass(frozen=True)
+class ComplainantActor:
+    """An anonymous complainant who proved they hold the receipt code and secret."""
+
+    complaint_id: int
+    is_authenticated: bool = False
+    pk: None = None
+
+
+# Who acts: a user account (staff or complainant), or an anonymous complainant by secret.
+Actor: TypeAlias = AbstractBaseUser | AnonymousUser | ComplainantActor
+
+
+def hash_secret(secret: str) -> str:
+    """The stored form of a complainant's follow-up secret."""
+    return hashlib.sha256(secret.encode()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -120,8 +141,6 @@ def roles_for(user: Any, complaint: Complaint) -> set[Role]:
 
 def staff_in_scope(complaint: Complaint, role_group: str) -> QuerySet[Any]:
     """Active users of ``role_group`` whose scope covers the complaint."""
-    from django.contrib.auth import get_user_model
-
     User = get_user_model()
     covering = [complaint.unit_path[: i + 1] for i, ch in enumerate(complaint.unit_path) if ch == "/"]
     return (

@@ -146,7 +146,7 @@ def complaint_by_receipt(*, code: str, secret: str) -> Complaint | None:
     """A complaint by receipt code and follow-up secret (constant-time compare), else None."""
     import hmac
 
-    from complaints.services import hash_secret
+    from complaints.access import hash_secret
 
     complaint = (
         Complaint.objects.select_related("reporter", "category", "election").filter(code=code.strip().upper()).first()

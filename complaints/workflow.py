@@ -17,6 +17,15 @@ from enum import StrEnum
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from complaints.errors import (  # re-exported: callers catch workflow.NotAllowed etc.
+    InvalidTransition,
+    MissingRequirement,
+    NotAllowed,
+    UnknownAction,
+)
+from complaints.errors import (
+    WorkflowError as WorkflowError,
+)
 from complaints.models.complaint import Status
 
 
@@ -161,32 +170,6 @@ TRANSITIONS: tuple[Transition, ...] = (
 )
 BY_ACTION: dict[str, Transition] = {t.action: t for t in TRANSITIONS}
 ACTIONS: tuple[str, ...] = tuple(BY_ACTION)
-
-
-class WorkflowError(Exception):
-    """Base of the workflow's refusals; ``code`` is stable for API clients."""
-
-    code = "workflow_error"
-
-
-class UnknownAction(WorkflowError):
-    code = "unknown_action"
-
-
-class InvalidTransition(WorkflowError):
-    code = "invalid_transition"
-
-
-class NotAllowed(WorkflowError):
-    code = "not_allowed"
-
-
-class MissingRequirement(WorkflowError):
-    code = "missing_requirement"
-
-    def __init__(self, message: str, missing: list[str]) -> None:
-        super().__init__(message)
-        self.missing = missing
 
 
 def get_transition(action: str) -> Transition:

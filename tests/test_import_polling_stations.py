@@ -13,7 +13,7 @@ from django.core.management.base import CommandError
 from django.utils import translation
 
 from complaints.models import PollingStation, TerritorialUnit, UnitLevel
-from complaints.territory_import import SourceRow, polling_stations_import
+from complaints.services.territory import SourceRow, polling_stations_import
 
 pytestmark = pytest.mark.django_db
 

@@ -20,7 +20,6 @@ from complaints.api.base import MAX_ID, ApiView, parse_id
 from complaints.api.pagination import Key
 from complaints.api.schema import error_responses
 from complaints.models import OutboxMessage, OutboxStatus, WebhookDelivery, WebhookSubscription
-from complaints.notifications import services as notification_services
 
 ID_PARAM = OpenApiParameter("id", {"type": "integer", "minimum": 1, "maximum": MAX_ID}, OpenApiParameter.PATH)
 
@@ -105,7 +104,7 @@ class WebhookRotateView(WebhookView):
     )
     def post(self, request: Request, pk: int) -> Response:
         sub = owned_subscription(request, pk)
-        notification_services.webhook_secret_rotate(subscription=sub)
+        services.webhook_secret_rotate(subscription=sub)
         return Response(s.WebhookSubscriptionSecretSerializer(sub).data)
 
 
@@ -156,5 +155,5 @@ class DeadLetterReplayView(WebhookView):
         message = dead_letters(request).filter(pk=parse_id(pk)).first()
         if message is None:
             raise exceptions.NotFound()
-        message = notification_services.outbox_replay(message=message)
+        message = services.outbox_replay(message=message)
         return Response(s.DeadLetterSerializer(message).data, status=status.HTTP_202_ACCEPTED)

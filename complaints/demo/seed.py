@@ -22,6 +22,7 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 
 from complaints import services
+from complaints.access import ComplainantActor
 from complaints.demo import data
 from complaints.demo.data import DemoComplaint, DemoUser
 from complaints.models import (
@@ -34,8 +35,7 @@ from complaints.models import (
     TerritorialUnit,
     UnitLevel,
 )
-from complaints.services import ComplainantActor
-from complaints.territory_import import ImportResult, polling_stations_import_csv
+from complaints.services.territory import ImportResult, polling_stations_import_csv
 
 
 @dataclass(frozen=True)

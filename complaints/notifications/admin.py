@@ -1,6 +1,6 @@
 """Admin for notifications: the outbox (dead letters and replay), subscriptions, delivery log.
 
-Read-only except for the actions, which call the services in ``notifications.services``.
+Read-only except for the actions, which call the services in ``services.webhooks``.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from complaints.models import OutboxMessage, OutboxStatus, WebhookDelivery, WebhookSubscription
-from complaints.notifications.services import ReplayRefused, outbox_replay, webhook_secret_rotate
+from complaints.services.webhooks import ReplayRefused, outbox_replay, webhook_secret_rotate
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]

@@ -22,6 +22,8 @@ import urllib3
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from complaints.errors import UnsafeWebhookURL
+
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
@@ -146,3 +148,28 @@ def post(target: Target, body: bytes, headers: dict[str, str], timeout: float) -
     finally:
         response.release_conn()
     return Response(status=response.status, headers={k.lower(): v for k, v in response.headers.items()})
+
+
+def check_webhook_url(url: str) -> None:
+    """Raise ``UnsafeWebhookURL`` (a ServiceError) unless ``url`` may receive webhooks."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError:
+        raise UnsafeWebhookURL(_("This is not a valid URL."), "url") from None
+    if parts.scheme not in ("http", "https"):
+        raise UnsafeWebhookURL(_("Webhook URLs must start with http:// or https://."), "url")
+    if not parts.hostname:
+        raise UnsafeWebhookURL(_("The URL has no host name."), "url")
+    if parts.username or parts.password:
+        raise UnsafeWebhookURL(_("Put credentials in your receiver's checks, not in the URL."), "url")
+    if settings.WEBHOOK_ALLOW_PRIVATE_URLS:
+        return  # tests and local setups: any host, resolved only when a delivery is made
+    try:
+        resolve(url)  # the same rule the delivery applies before every send
+    except UnsafeURL as exc:
+        raise UnsafeWebhookURL(str(exc), "url") from None
+    except ConnectionError:
+        raise UnsafeWebhookURL(
+            _("The host “%(host)s” does not resolve; check the URL.") % {"host": parts.hostname}, "url"
+        ) from None

@@ -6,8 +6,9 @@ from unittest import mock
 import pytest
 from django.utils import timezone
 
+from complaints.errors import UnsafeWebhookURL
 from complaints.models import OutboxChannel, OutboxMessage, OutboxStatus, WebhookDelivery, WebhookSubscription
-from complaints.notifications.urlcheck import UnsafeWebhookURL, check_webhook_url
+from complaints.notifications.netguard import check_webhook_url
 from complaints.services import ServiceError
 from tests.api.conftest import API, error_of
 
@@ -137,7 +138,7 @@ def test_delivery_log_and_dead_letter_replay(client_for, people, allow_private):
     assert other.get(f"{API}/webhooks/dead-letters/").json()["results"] == []
     assert other.post(f"{API}/webhooks/dead-letters/{dead.pk}/replay/").status_code == 404
     with (
-        mock.patch("complaints.notifications.outbox.dispatch") as dispatch,
+        mock.patch("complaints.services.webhooks.dispatch") as dispatch,
         mock.patch("django.db.transaction.on_commit", side_effect=lambda fn, **kw: fn()),
     ):
         response = owner.post(f"{API}/webhooks/dead-letters/{dead.pk}/replay/")

@@ -16,7 +16,7 @@ from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 from complaints.models import OutboxMessage, OutboxStatus, WebhookDelivery
 from complaints.notifications import channels, delivery, netguard
 from complaints.notifications.outbox import dispatch
-from complaints.notifications.services import ReplayRefused, outbox_replay, webhook_secret_rotate
+from complaints.services.webhooks import ReplayRefused, outbox_replay, webhook_secret_rotate
 
 pytestmark = pytest.mark.django_db
 

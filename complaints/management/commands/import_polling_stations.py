@@ -1,4 +1,4 @@
-"""``manage.py import_polling_stations FILE.csv``: a thin shell around ``territory_import``."""
+"""``manage.py import_polling_stations FILE.csv``: a thin shell around ``services.territory``."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
-from complaints.territory_import import ImportFailed, polling_stations_import_csv
+from complaints.services.territory import ImportFailed, polling_stations_import_csv
 
 COLUMNS_HELP = """\
 CSV format (UTF-8, with or without BOM; "," or ";" or tab between values; a header row):

@@ -18,8 +18,8 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from complaints.errors import ServiceError
 from complaints.models import PollingStation, TerritorialUnit, UnitLevel
-from complaints.services import ServiceError
 
 REQUIRED_COLUMNS = ("region_code", "district_code", "station_number", "address")
 NAME_COLUMNS = tuple(f"{level}_name_{lang}" for level in ("region", "district") for lang in ("ru", "kk", "en"))

@@ -1,26 +1,51 @@
-"""Operator actions on notifications: replay a dead-lettered row, rotate a webhook secret.
-
-Called by the admin and the API; keyword-only, one transaction each.
-"""
+"""Webhook subscriptions of API clients: subscribe, change, unsubscribe, rotate secrets, replay dead letters."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from complaints.errors import ReplayRefused
 from complaints.models import OutboxChannel, OutboxMessage, OutboxStatus, WebhookSubscription
 from complaints.models.notifications import new_webhook_secret
-from complaints.services import ServiceError
+from complaints.notifications.netguard import check_webhook_url
+from complaints.notifications.outbox import dispatch
 
 
-class ReplayRefused(ServiceError):
-    """The row cannot be replayed; the message says why and what to do."""
+@transaction.atomic
+def webhook_subscribe(*, owner: Any, url: str, event_types: Sequence[str] = (), is_active: bool = True) -> Any:
+    """Create a subscription after checking the URL is http(s) and public."""
+    check_webhook_url(url)
+    return WebhookSubscription.objects.create(
+        owner=owner, url=url, event_types=sorted(set(event_types)), is_active=is_active
+    )
 
-    code = "replay_refused"
+
+@transaction.atomic
+def webhook_update(*, subscription: Any, changes: dict[str, Any]) -> Any:
+    """Change url / event_types / is_active. Re-activating clears the reason it was disabled."""
+    if "url" in changes and changes["url"] != subscription.url:
+        check_webhook_url(changes["url"])
+        subscription.url = changes["url"]
+    if "event_types" in changes:
+        subscription.event_types = sorted(set(changes["event_types"]))
+    if "is_active" in changes:
+        subscription.is_active = bool(changes["is_active"])
+        if subscription.is_active:
+            subscription.disabled_reason = ""
+    subscription.save()
+    return subscription
+
+
+@transaction.atomic
+def webhook_unsubscribe(*, subscription: Any) -> None:
+    subscription.delete()
 
 
 @transaction.atomic
@@ -30,8 +55,6 @@ def outbox_replay(*, message: OutboxMessage) -> OutboxMessage:
     It keeps its idempotency key (its ``webhook-id``), so a receiver that did get an
     earlier attempt can still dedupe it. The delivery log keeps the earlier attempts.
     """
-    from complaints.notifications.outbox import dispatch
-
     row = OutboxMessage.objects.select_for_update(of=("self",)).select_related("subscription").get(pk=message.pk)
     if row.status == OutboxStatus.DELIVERED:
         raise ReplayRefused(_("This notification was already delivered; there is nothing to replay."))

@@ -1,0 +1,90 @@
+"""The one exception hierarchy: what every layer raises, and what the API maps to HTTP once.
+
+Each refusal carries a message for humans and a stable ``code`` for machines. Nothing
+here imports application code, so any module may raise these without a cycle.
+"""
+
+from __future__ import annotations
+
+
+class ServiceError(Exception):
+    """A refusal with a message for humans and a stable ``code`` for machines."""
+
+    code = "invalid"
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class ValidationFailed(ServiceError):
+    code = "invalid"
+
+
+class StaleVersion(ServiceError):
+    code = "stale_version"
+
+    def __init__(self, message: str, current_status: str, current_version: int) -> None:
+        super().__init__(message)
+        self.current_status = current_status
+        self.current_version = current_version
+
+
+class ComplaintClosed(ServiceError):
+    """The complaint is closed or withdrawn: a state conflict (HTTP 409), not bad input."""
+
+    code = "complaint_closed"
+
+
+class EvidenceRejected(ServiceError):
+    code = "evidence_rejected"
+
+
+class EvidenceTooLarge(EvidenceRejected):
+    code = "too_large"
+
+
+class EvidenceTypeNotAllowed(EvidenceRejected):
+    code = "unsupported_type"
+
+
+class UnsafeWebhookURL(ValidationFailed):
+    """A webhook URL that is not http(s), or points at a private or loopback address."""
+
+    code = "unsafe_url"
+
+
+class ReplayRefused(ServiceError):
+    """An outbox row cannot be replayed; the message says why and what to do."""
+
+    code = "replay_refused"
+
+
+# --- the workflow's refusals ---------------------------------------------------
+
+
+class WorkflowError(Exception):
+    """Base of the workflow's refusals; ``code`` is stable for API clients."""
+
+    code = "workflow_error"
+
+
+class UnknownAction(WorkflowError):
+    code = "unknown_action"
+
+
+class InvalidTransition(WorkflowError):
+    code = "invalid_transition"
+
+
+class NotAllowed(WorkflowError):
+    code = "not_allowed"
+
+
+class MissingRequirement(WorkflowError):
+    code = "missing_requirement"
+
+    def __init__(self, message: str, missing: list[str]) -> None:
+        super().__init__(message)
+        self.missing = missing

@@ -1,0 +1,76 @@
+"""Every write the registry makes, split by subdomain. Keyword-only, typed, one transaction each.
+
+Each service locks what it changes, validates against the workflow, appends the audit
+event and writes the outbox rows in the same transaction, and only then commits. The
+names below are re-exported so callers can write ``services.complaint_file(...)``.
+"""
+
+from complaints.access import Actor, ComplainantActor, hash_secret
+from complaints.errors import (
+    ComplaintClosed,
+    EvidenceRejected,
+    EvidenceTooLarge,
+    EvidenceTypeNotAllowed,
+    ReplayRefused,
+    ServiceError,
+    StaleVersion,
+    UnsafeWebhookURL,
+    ValidationFailed,
+)
+from complaints.services.assignment import complaint_assign, complaint_auto_assign, least_loaded_reviewer
+from complaints.services.evidence import (
+    ALLOWED_EVIDENCE_TYPES,
+    InspectedUpload,
+    evidence_attach,
+    evidence_inspect,
+    sanitize_filename,
+)
+from complaints.services.filing import Filing, complaint_file
+from complaints.services.housekeeping import housekeeping_purge
+from complaints.services.notes import note_add, reporter_reveal
+from complaints.services.sla import sla_breach_mark, sla_check
+from complaints.services.transitions import complaint_answer, complaint_transition
+from complaints.services.webhooks import (
+    outbox_replay,
+    webhook_secret_rotate,
+    webhook_subscribe,
+    webhook_unsubscribe,
+    webhook_update,
+)
+
+__all__ = [
+    "ALLOWED_EVIDENCE_TYPES",
+    "Actor",
+    "ComplainantActor",
+    "ComplaintClosed",
+    "EvidenceRejected",
+    "EvidenceTooLarge",
+    "EvidenceTypeNotAllowed",
+    "Filing",
+    "InspectedUpload",
+    "ReplayRefused",
+    "ServiceError",
+    "StaleVersion",
+    "UnsafeWebhookURL",
+    "ValidationFailed",
+    "complaint_answer",
+    "complaint_assign",
+    "complaint_auto_assign",
+    "complaint_file",
+    "complaint_transition",
+    "evidence_attach",
+    "evidence_inspect",
+    "hash_secret",
+    "housekeeping_purge",
+    "least_loaded_reviewer",
+    "note_add",
+    "outbox_replay",
+    "reporter_reveal",
+    "sanitize_filename",
+    "sla_breach_mark",
+    "sla_check",
+    "webhook_secret_rotate",
+    "webhook_subscribe",
+    "webhook_unsubscribe",
+    "webhook_update",
+]

@@ -1,0 +1,140 @@
+"""Filing a complaint: validation, the reporter record, evidence, the first audit event and the outbox row."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from complaints.access import hash_secret
+from complaints.audit import audit_append
+from complaints.errors import ValidationFailed
+from complaints.models import (
+    Category,
+    Channel,
+    Complaint,
+    Election,
+    ElectionStatus,
+    PollingStation,
+    Reporter,
+    Status,
+    TerritorialUnit,
+)
+from complaints.notifications.outbox import outbox_record
+from complaints.services._common import sla_due
+from complaints.services.evidence import attach_upload, evidence_inspect
+
+
+@dataclass(frozen=True)
+class Filing:
+    complaint: Complaint
+    # The follow-up secret, shown to the filer once; only its hash is stored.
+    secret: str
+
+
+def _resolve_place(
+    polling_station: PollingStation | None, unit: TerritorialUnit | None, place_text: str
+) -> TerritorialUnit | None:
+    if polling_station is None and unit is None and not place_text.strip():
+        raise ValidationFailed(
+            _("Say where it happened: choose a polling station or describe the place."), "place_text"
+        )
+    if polling_station is not None:
+        if unit is not None and not polling_station.unit.path.startswith(unit.path):
+            raise ValidationFailed(_("The polling station is not in the chosen territory."), "unit")
+        return polling_station.unit
+    return unit
+
+
+def _validate_filing(*, election: Election, category: Category, occurred_at: datetime, description: str) -> None:
+    if election.status == ElectionStatus.ARCHIVED:
+        raise ValidationFailed(_("This election is archived and no longer takes complaints."), "election")
+    if not category.is_active:
+        raise ValidationFailed(_("This category is no longer in use; choose another."), "category")
+    if timezone.is_naive(occurred_at):
+        raise ValidationFailed(_("The time it happened must include a time zone."), "occurred_at")
+    if occurred_at > timezone.now() + timedelta(minutes=10):
+        raise ValidationFailed(_("The time it happened is in the future; check the date and time."), "occurred_at")
+    if len(description.strip()) < 10:
+        raise ValidationFailed(_("Describe what happened in at least 10 characters."), "description")
+
+
+@transaction.atomic
+def complaint_file(
+    *,
+    election: Election,
+    category: Category,
+    occurred_at: datetime,
+    description: str,
+    polling_station: PollingStation | None = None,
+    unit: TerritorialUnit | None = None,
+    place_text: str = "",
+    severity: int | None = None,
+    channel: str = Channel.WEB,
+    reporter_user: Any = None,
+    anonymous: bool = False,
+    full_name: str = "",
+    email: str = "",
+    phone: str = "",
+    language: str = "ru",
+    files: Sequence[UploadedFile] = (),
+) -> Filing:
+    """Validate and record a complaint, its reporter and its evidence in one transaction."""
+    _validate_filing(election=election, category=category, occurred_at=occurred_at, description=description)
+    place_unit = _resolve_place(polling_station, unit, place_text)
+    for upload in files:  # refuse a bad file before anything is stored
+        evidence_inspect(upload)
+    severity = int(severity or category.default_severity)
+    now = timezone.now()
+    complaint = Complaint(
+        election=election,
+        category=category,
+        polling_station=polling_station,
+        unit=place_unit,
+        unit_path=place_unit.path if place_unit else "",
+        place_text=place_text.strip(),
+        occurred_at=occurred_at,
+        description=description.strip(),
+        severity=severity,
+        channel=channel,
+        due_at=sla_due(severity, now),
+    )
+    complaint.save(force_insert=True)
+    secret = secrets.token_urlsafe(16)
+    user = reporter_user if getattr(reporter_user, "is_authenticated", False) else None
+    anonymous = anonymous or user is None and not (full_name or email or phone)
+    complaint.reporter = Reporter.objects.create(
+        complaint=complaint,
+        user=None if anonymous else user,
+        is_anonymous=anonymous,
+        full_name="" if anonymous else full_name.strip(),
+        email="" if anonymous else email.strip(),
+        phone="" if anonymous else phone.strip(),
+        language=language,
+        secret_hash=hash_secret(secret),
+    )
+    audit_append(
+        complaint=complaint,
+        action="file",
+        first=True,  # the complaint was inserted just above: no event to chain after
+        actor=None if anonymous else user,
+        actor_label="anonymous" if anonymous else "",
+        to_status=Status.SUBMITTED,
+        payload={
+            "channel": channel,
+            "severity": severity,
+            "category": category.code,
+            "due_at": complaint.due_at.isoformat() if complaint.due_at else None,
+        },
+    )
+    for upload in files:
+        attach_upload(complaint=complaint, upload=upload, user=None if anonymous else user)
+    outbox_record(complaint=complaint, event_type="complaint.submitted")
+    return Filing(complaint=complaint, secret=secret)

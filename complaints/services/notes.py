@@ -1,0 +1,57 @@
+"""Notes and reporter identity: internal notes, messages to the complainant, audited identity reveals."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from complaints import workflow
+from complaints.access import Actor, can_view_identity, roles_for
+from complaints.audit import audit_append
+from complaints.errors import ValidationFailed
+from complaints.models import Complaint, Note, NoteVisibility, Reporter
+from complaints.notifications.outbox import outbox_record
+from complaints.services._common import actor_roles, actor_user, lock_complaint, save_complaint
+
+
+@transaction.atomic
+def note_add(*, complaint: Complaint, actor: Actor, body: str, visibility: str = NoteVisibility.INTERNAL) -> Note:
+    complaint = lock_complaint(complaint, None)
+    roles = actor_roles(actor, complaint)
+    if not roles:
+        raise Complaint.DoesNotExist(_("No such complaint."))
+    if not body.strip():
+        raise ValidationFailed(_("Write the note before sending it."), "body")
+    from_complainant = not roles & workflow.STAFF
+    if from_complainant:
+        visibility = NoteVisibility.COMPLAINANT
+    note = Note.objects.create(
+        complaint=complaint,
+        author=actor_user(actor),
+        body=body.strip(),
+        visibility=visibility,
+        from_complainant=from_complainant,
+    )
+    audit_append(
+        complaint=complaint,
+        action="note",
+        actor=actor_user(actor),
+        actor_label="" if actor_user(actor) else "complainant",
+        payload={"note": note.pk, "visibility": visibility},
+    )
+    save_complaint(complaint, [])
+    if visibility == NoteVisibility.COMPLAINANT and not from_complainant:
+        outbox_record(complaint=complaint, event_type="complaint.message", context={"message": note.body})
+    return note
+
+
+@transaction.atomic
+def reporter_reveal(*, complaint: Complaint, actor: Any, purpose: str = "") -> Reporter:
+    """Return the reporter's identity to a permitted user, and audit that they saw it."""
+    if not roles_for(actor, complaint) & workflow.STAFF or not can_view_identity(actor):
+        raise workflow.NotAllowed(_("You may not see who filed this complaint."))
+    locked = lock_complaint(complaint, None)
+    audit_append(complaint=locked, action="identity_viewed", actor=actor, payload={"purpose": purpose})
+    return locked.reporter
