@@ -1,3 +1,5 @@
+"""The complaints app; at start-up it plugs the Celery task queue into the outbox."""
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -6,3 +8,8 @@ class ComplaintsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "complaints"
     verbose_name = _("Complaints registry")
+
+    def ready(self) -> None:
+        # Plugs the task queue into the outbox (notifications/publish.py): the only wiring
+        # between the layers that runs at start-up. It registers no signal handlers.
+        from complaints.notifications import tasks  # noqa: F401

@@ -1,3 +1,5 @@
+"""URLs of the REST API v1."""
+
 from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 

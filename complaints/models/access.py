@@ -1,3 +1,5 @@
+"""Staff profiles (territorial scope) and API keys."""
+
 from __future__ import annotations
 
 from django.conf import settings

@@ -1,3 +1,5 @@
+"""The append-only, hash-chained audit event."""
+
 from __future__ import annotations
 
 from django.conf import settings

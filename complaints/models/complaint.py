@@ -1,3 +1,5 @@
+"""The complaint, its reporter, evidence and notes, and the status choices."""
+
 from __future__ import annotations
 
 import secrets

@@ -1,3 +1,5 @@
+"""Outbox messages, webhook subscriptions and their delivery log."""
+
 from __future__ import annotations
 
 import secrets

@@ -1,3 +1,5 @@
+"""The violation categories and severities, with names in ru/kk/en."""
+
 from __future__ import annotations
 
 from typing import Any

@@ -1,3 +1,5 @@
+"""Elections, the territorial tree and polling stations."""
+
 from __future__ import annotations
 
 from typing import Any

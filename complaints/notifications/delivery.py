@@ -28,7 +28,8 @@ from django.db.models import F, Q, prefetch_related_objects
 from django.utils import timezone
 
 from complaints.models import OutboxChannel, OutboxMessage, OutboxStatus
-from complaints.notifications.channels import DeliveryFailed
+from complaints.notifications.channels import DeliveryFailed, send
+from complaints.notifications.publish import publish
 
 log = logging.getLogger(__name__)
 JITTER = 0.1  # a retry waits between 100% and 110% of its scheduled delay
@@ -104,8 +105,6 @@ def deliver(message_id: int, *, lease: datetime | None = None) -> bool:
     message = claim(message_id, lease=lease)
     if message is None:
         return False
-    from complaints.notifications.channels import send
-
     rows = claim_batch(message, lease) if is_batched(message) else [message]
     if message.channel == OutboxChannel.EMAIL:
         # What an email says about each complaint, in one query per relation for the batch.
@@ -171,8 +170,6 @@ def sweep(limit: int = 500) -> int:
     Each queued row is reserved for its task for ``OUTBOX_DISPATCH_LEASE_SECONDS`` so a
     backlog is not queued again on every sweep; the task carries the reservation.
     """
-    from complaints.notifications.tasks import deliver_outbox_message
-
     now = timezone.now()
     lease = now + timedelta(seconds=settings.OUTBOX_DISPATCH_LEASE_SECONDS)
     with transaction.atomic():
@@ -186,7 +183,7 @@ def sweep(limit: int = 500) -> int:
     ids = _one_per_batch(ids)
     for n, pk in enumerate(ids):
         try:
-            deliver_outbox_message.delay(pk, lease.isoformat())
+            publish(pk, lease.isoformat())
         except Exception:
             # Broker gone mid-sweep: free the rest now rather than when the lease runs out.
             OutboxMessage.objects.filter(pk__in=ids[n:], locked_until=lease).update(locked_until=None)

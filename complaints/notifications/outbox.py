@@ -53,6 +53,7 @@ from complaints.models import (
     OutboxStatus,
     WebhookSubscription,
 )
+from complaints.notifications.publish import publish
 
 log = logging.getLogger(__name__)
 
@@ -196,16 +197,12 @@ _publish_paused_until = 0.0
 def dispatch(ids: list[int]) -> int:
     """Hand committed rows to Celery. Never raises: a row not published here is swept."""
     global _publish_paused_until
-    from complaints.notifications.tasks import deliver_outbox_message
-
     if time.monotonic() < _publish_paused_until:
         return 0
     sent = 0
     for pk in ids:
         try:
-            deliver_outbox_message.apply_async(
-                (pk,), retry=True, retry_policy={"max_retries": 1, "interval_start": 0, "interval_step": 0.2}
-            )
+            publish(pk)
         except Exception as exc:  # noqa: BLE001 - broker down: the sweeper will deliver it
             _publish_paused_until = time.monotonic() + PUBLISH_PAUSE_SECONDS
             log.warning("outbox publish failed (%s); %d row(s) left to the sweeper", exc, len(ids) - sent)

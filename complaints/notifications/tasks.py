@@ -7,6 +7,10 @@ from datetime import datetime
 from celery import Task, shared_task
 from django.db import connections
 
+from complaints.notifications import publish
+from complaints.notifications.delivery import deliver, sweep
+from complaints.notifications.outbox import coordinator_digest_record
+
 
 def _fresh_connection(task: Task) -> None:  # type: ignore[type-arg]
     """Drop a broken or CONN_MAX_AGE-expired connection before the task uses it.
@@ -28,8 +32,6 @@ def _fresh_connection(task: Task) -> None:  # type: ignore[type-arg]
 @shared_task(bind=True, name="complaints.notifications.tasks.deliver_outbox_message", ignore_result=True)
 def deliver_outbox_message(self: Task, message_id: int, lease: str | None = None) -> bool:  # type: ignore[type-arg]
     """Deliver one row if it is still due; ``lease`` is the sweeper's reservation."""
-    from complaints.notifications.delivery import deliver
-
     _fresh_connection(self)
     return deliver(message_id, lease=datetime.fromisoformat(lease) if lease else None)
 
@@ -37,8 +39,6 @@ def deliver_outbox_message(self: Task, message_id: int, lease: str | None = None
 @shared_task(bind=True, name="complaints.notifications.tasks.outbox_sweep", ignore_result=True)
 def outbox_sweep(self: Task) -> int:  # type: ignore[type-arg]
     """Beat, every few seconds: queue every due, undelivered row."""
-    from complaints.notifications.delivery import sweep
-
     _fresh_connection(self)
     return sweep()
 
@@ -46,7 +46,18 @@ def outbox_sweep(self: Task) -> int:  # type: ignore[type-arg]
 @shared_task(bind=True, name="complaints.notifications.tasks.coordinator_digest", ignore_result=True)
 def coordinator_digest(self: Task) -> int:  # type: ignore[type-arg]
     """Beat, daily: one digest email per coordinator."""
-    from complaints.notifications.outbox import coordinator_digest_record
-
     _fresh_connection(self)
     return coordinator_digest_record()
+
+
+def _publish(message_id: int, lease: str | None) -> None:
+    """Queue a row's delivery: a fresh row with one quick broker retry, a swept row with its lease."""
+    if lease is None:
+        deliver_outbox_message.apply_async(
+            (message_id,), retry=True, retry_policy={"max_retries": 1, "interval_start": 0, "interval_step": 0.2}
+        )
+    else:
+        deliver_outbox_message.delay(message_id, lease)
+
+
+publish.set_publisher(_publish)

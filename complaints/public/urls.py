@@ -1,3 +1,5 @@
+"""URLs of the public statistics pages and open data."""
+
 from django.urls import path
 
 from complaints.public import views

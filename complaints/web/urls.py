@@ -1,3 +1,5 @@
+"""URLs of the server-rendered pages: filing, follow-up, the review queue and the dashboard."""
+
 from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.urls import path

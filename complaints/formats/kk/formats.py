@@ -1,3 +1,5 @@
+"""Date and number formats for Kazakh (Django ships none)."""
+
 # Kazakh date and number formats (Django ships none for kk). Day.month.year, 24-hour clock.
 DATE_FORMAT = "d.m.Y"
 TIME_FORMAT = "H:i"

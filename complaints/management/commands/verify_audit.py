@@ -1,3 +1,5 @@
+"""``manage.py verify_audit``: recompute every audit hash chain and report the first break."""
+
 from __future__ import annotations
 
 from typing import Any

@@ -1,3 +1,5 @@
+"""``manage.py workflow_doc``: print the transitions table as documentation."""
+
 from __future__ import annotations
 
 from typing import Any
