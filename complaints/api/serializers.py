@@ -37,6 +37,7 @@ from complaints.models import (
     WebhookDelivery,
     WebhookSubscription,
 )
+from complaints.models.complaint import DESCRIPTION_MAX_LENGTH
 from complaints.models.taxonomy import LANGUAGES
 
 RECEIPT_CODE_HELP = "The receipt code, e.g. `7KQ4-M2XD-9PTW`."
@@ -313,7 +314,7 @@ class ComplaintCreateSerializer(StrictJSONMixin, serializers.Serializer[Any]):
         required=False, allow_blank=True, max_length=300, default="", help_text="Where it happened, in words."
     )
     occurred_at = serializers.DateTimeField(help_text="When it happened (not in the future).")
-    description = serializers.CharField(min_length=10, max_length=20000, help_text="What happened.")
+    description = serializers.CharField(min_length=10, max_length=DESCRIPTION_MAX_LENGTH, help_text="What happened.")
     severity = serializers.ChoiceField(
         choices=Severity.choices, required=False, allow_null=True, help_text="Defaults to the category's severity."
     )

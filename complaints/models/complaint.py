@@ -22,6 +22,9 @@ def new_receipt_code() -> str:
     return f"{raw[:4]}-{raw[4:8]}-{raw[8:]}"
 
 
+# The one limit on what a complainant writes; the form, the serializer and the service read it.
+DESCRIPTION_MAX_LENGTH = 10_000
+
 class Status(models.TextChoices):
     SUBMITTED = "submitted", _("Submitted")
     TRIAGED = "triaged", _("Triaged")

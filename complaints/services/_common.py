@@ -39,8 +39,19 @@ def lock_complaint(complaint: Complaint, version: int | None) -> Complaint:
 
 
 def save_complaint(complaint: Complaint, fields: list[str]) -> None:
+    """Save a change a reviewer acts on (status, assignment, priority, duplicate link, SLA): bumps ``version``.
+
+    ``version`` guards decisions against concurrent decisions. Notes and evidence are added
+    beside the complaint and do not invalidate a colleague's pending triage: they go
+    through ``touch_complaint``, which moves ``updated_at`` (API clients sync on it) only.
+    """
     complaint.version += 1
     complaint.save(update_fields=[*fields, "version", "updated_at"])
+
+
+def touch_complaint(complaint: Complaint) -> None:
+    """Record that something was added to the complaint, without changing its ``version``."""
+    complaint.save(update_fields=["updated_at"])
 
 
 def actor_roles(actor: Actor, complaint: Complaint) -> set[Role]:

@@ -29,6 +29,8 @@ def complaint_assign(*, complaint: Complaint, assignee: Any, actor: Any, version
         raise workflow.NotAllowed(_("Only reviewers and coordinators assign complaints."))
     if assignee is not None and assignee.pk != actor.pk and not roles & workflow.SENIOR:
         raise workflow.NotAllowed(_("Only a coordinator may assign a complaint to someone else."))
+    if assignee is None and complaint.assignee_id not in (None, actor.pk) and not roles & workflow.SENIOR:
+        raise workflow.NotAllowed(_("Only a coordinator may release a complaint someone else is working on."))
     if assignee is not None and not roles_for(assignee, complaint) & workflow.STAFF:
         raise ValidationFailed(
             _("%(user)s is not a reviewer for this complaint's territory.") % {"user": assignee.get_username()},

@@ -21,7 +21,7 @@ from complaints.access import Actor
 from complaints.audit import audit_append
 from complaints.errors import ComplaintClosed, EvidenceRejected, EvidenceTooLarge, EvidenceTypeNotAllowed
 from complaints.models import Complaint, Evidence
-from complaints.services._common import actor_roles, actor_user, lock_complaint, save_complaint
+from complaints.services._common import actor_roles, actor_user, lock_complaint, touch_complaint
 
 ALLOWED_EVIDENCE_TYPES = {
     "image/jpeg",
@@ -137,5 +137,5 @@ def evidence_attach(*, complaint: Complaint, upload: UploadedFile, actor: Actor)
     if complaint.status in workflow.TERMINAL_STATES:
         raise ComplaintClosed(_("This complaint is closed; evidence can no longer be added."))
     evidence = attach_upload(complaint=complaint, upload=upload, user=actor_user(actor))
-    save_complaint(complaint, [])
+    touch_complaint(complaint)
     return evidence

@@ -27,6 +27,7 @@ from complaints.models import (
     Status,
     TerritorialUnit,
 )
+from complaints.models.complaint import DESCRIPTION_MAX_LENGTH
 from complaints.notifications.outbox import outbox_record
 from complaints.services._common import sla_due
 from complaints.services.evidence import attach_upload, evidence_inspect
@@ -64,6 +65,14 @@ def _validate_filing(*, election: Election, category: Category, occurred_at: dat
         raise ValidationFailed(_("The time it happened is in the future; check the date and time."), "occurred_at")
     if len(description.strip()) < 10:
         raise ValidationFailed(_("Describe what happened in at least 10 characters."), "description")
+    if len(description.strip()) > DESCRIPTION_MAX_LENGTH:
+        raise ValidationFailed(
+            _(
+                "The description is %(length)s characters long; the limit is %(limit)s. Shorten it, or attach a document."
+            )
+            % {"length": len(description.strip()), "limit": DESCRIPTION_MAX_LENGTH},
+            "description",
+        )
 
 
 @transaction.atomic

@@ -13,7 +13,7 @@ from complaints.audit import audit_append
 from complaints.errors import ValidationFailed
 from complaints.models import Complaint, Note, NoteVisibility, Reporter
 from complaints.notifications.outbox import outbox_record
-from complaints.services._common import actor_roles, actor_user, lock_complaint, save_complaint
+from complaints.services._common import actor_roles, actor_user, lock_complaint, touch_complaint
 
 
 @transaction.atomic
@@ -41,7 +41,7 @@ def note_add(*, complaint: Complaint, actor: Actor, body: str, visibility: str =
         actor_label="" if actor_user(actor) else "complainant",
         payload={"note": note.pk, "visibility": visibility},
     )
-    save_complaint(complaint, [])
+    touch_complaint(complaint)
     if visibility == NoteVisibility.COMPLAINANT and not from_complainant:
         outbox_record(complaint=complaint, event_type="complaint.message", context={"message": note.body})
     return note

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from complaints import selectors
 from complaints.models import Category, Election, PollingStation, Severity, Status, TerritorialUnit
 from complaints.models import NoteVisibility as Visibility
+from complaints.models.complaint import DESCRIPTION_MAX_LENGTH
 from complaints.workflow import Requirement, Transition
 
 MAX_FILES = 10
@@ -84,7 +85,7 @@ class FilingForm(forms.Form):
     description = forms.CharField(
         label=_("What happened?"),
         help_text=_("Who did what, and who saw it. At least 10 characters."),
-        max_length=10000,
+        max_length=DESCRIPTION_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 6}),
     )
     files = MultipleFileField(  # type: ignore[assignment]  # shadows Form.files only in the class body
