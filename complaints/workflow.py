@@ -26,6 +26,7 @@ from complaints.errors import (  # re-exported: callers catch workflow.NotAllowe
 from complaints.errors import (
     WorkflowError as WorkflowError,
 )
+from complaints.events import EventType
 from complaints.models.complaint import Status
 
 
@@ -63,7 +64,7 @@ class Transition:
     label: str | Promise
     requires: frozenset[Requirement] = field(default_factory=frozenset)
     # Outbox event types this transition records (delivered by notifications/).
-    events: tuple[str, ...] = ("complaint.status_changed",)
+    events: tuple[EventType, ...] = (EventType.STATUS_CHANGED,)
 
 
 def _t(
@@ -73,7 +74,7 @@ def _t(
     roles: frozenset[Role],
     label: str | Promise,
     requires: set[Requirement] | None = None,
-    events: tuple[str, ...] = (),
+    events: tuple[EventType, ...] = (),
 ) -> Transition:
     return Transition(
         action,
@@ -82,7 +83,7 @@ def _t(
         roles,
         label,
         frozenset(requires or ()),
-        ("complaint.status_changed", *events),
+        (EventType.STATUS_CHANGED, *events),
     )
 
 
@@ -98,7 +99,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         STAFF,
         _("Request information"),
         {R.COMMENT},
-        ("complaint.needs_info",),
+        (EventType.NEEDS_INFO,),
     ),
     _t(
         "provide_info",
@@ -107,9 +108,9 @@ TRANSITIONS: tuple[Transition, ...] = (
         COMPLAINANT,
         _("Send the information"),
         {R.COMMENT},
-        ("complaint.info_provided",),
+        (EventType.INFO_PROVIDED,),
     ),
-    _t("substantiate", {S.UNDER_REVIEW}, S.SUBSTANTIATED, STAFF, _("Substantiated"), events=("complaint.decided",)),
+    _t("substantiate", {S.UNDER_REVIEW}, S.SUBSTANTIATED, STAFF, _("Substantiated"), events=(EventType.DECIDED,)),
     _t(
         "unsubstantiate",
         {S.UNDER_REVIEW},
@@ -117,7 +118,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         STAFF,
         _("Unsubstantiated"),
         {R.COMMENT},
-        ("complaint.decided",),
+        (EventType.DECIDED,),
     ),
     _t(
         "reject",
@@ -126,7 +127,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         STAFF,
         _("Reject (spam or out of scope)"),
         {R.COMMENT},
-        ("complaint.decided",),
+        (EventType.DECIDED,),
     ),
     _t(
         "mark_duplicate",
@@ -135,7 +136,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         STAFF,
         _("Mark as duplicate"),
         {R.ORIGINAL},
-        ("complaint.decided",),
+        (EventType.DECIDED,),
     ),
     _t("undo_duplicate", {S.DUPLICATE}, S.TRIAGED, STAFF, _("Not a duplicate")),
     _t(
@@ -145,7 +146,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         SENIOR,
         _("Escalate to the authority"),
         {R.AUTHORITY, R.AUTHORITY_REFERENCE},
-        ("complaint.escalated",),
+        (EventType.ESCALATED,),
     ),
     _t(
         "resolve",
@@ -154,7 +155,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         SENIOR,
         _("Resolved by the authority"),
         {R.COMMENT},
-        ("complaint.decided",),
+        (EventType.DECIDED,),
     ),
     _t(
         "close", {S.SUBSTANTIATED, S.UNSUBSTANTIATED, S.DUPLICATE, S.REJECTED, S.RESOLVED}, S.CLOSED, SENIOR, _("Close")

@@ -18,7 +18,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.exceptions import ErrorDetail
 
-from complaints import workflow
+from complaints import events, workflow
 from complaints.access import access_for, roles_for
 from complaints.models import (
     AuditEvent,
@@ -48,10 +48,7 @@ SECRET_PATTERN = r"^[A-Za-z0-9_-]{1,100}$"  # noqa: S105 - a format, not a secre
 NOT_BLANK = RegexValidator(r"[^\s\u001c-\u001f\u0085]", _l("Write something here; it cannot be only spaces."))
 USERNAME_PATTERN = r"^[\w.@+-]{1,150}$"
 URL_PATTERN = r"^[Hh][Tt][Tt][Pp][Ss]?://[^/?#@\s]+([/?#]\S*)?$"
-WEBHOOK_EVENT_TYPES = sorted(
-    {event for t in workflow.TRANSITIONS for event in t.events}
-    | {"complaint.submitted", "complaint.assigned", "complaint.message", "complaint.sla_breached"}
-)
+WEBHOOK_EVENT_TYPES = list(events.WEBHOOK_EVENT_TYPES)
 
 
 # --- strict JSON input ---------------------------------------------------------------

@@ -38,6 +38,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from standardwebhooks.webhooks import Webhook
 
+from complaints.events import email_template
 from complaints.models import (
     Complaint,
     OutboxChannel,
@@ -55,20 +56,6 @@ STAFF_COMPLAINT_PATH = "/complaints/{code}/"
 COMPLAINANT_STATUS_PATH = "/status/"
 STAFF_QUEUE_PATH = "/queue/"
 MAX_RETRY_AFTER_SECONDS = 24 * 3600
-
-# (event type, audience) -> template folder under complaints/email/.
-EMAIL_TEMPLATES: dict[tuple[str, str], str] = {
-    ("complaint.submitted", "complainant"): "receipt",
-    ("complaint.submitted", "reviewer"): "new_complaints",
-    ("complaint.assigned", "assignee"): "assigned",
-    ("complaint.info_provided", "assignee"): "info_provided",
-    ("complaint.needs_info", "complainant"): "needs_info",
-    ("complaint.message", "complainant"): "message",
-    ("complaint.decided", "complainant"): "decided",
-    ("complaint.escalated", "complainant"): "escalated",
-    ("complaint.sla_breached", "coordinator"): "sla_breached",
-    ("digest.daily", "coordinator"): "digest",
-}
 
 
 class DeliveryFailed(Exception):
@@ -154,7 +141,7 @@ def render_email(messages: list[OutboxMessage]) -> tuple[str, str, str]:
     """Subject, text and HTML for one email, in the recipient's language."""
     lead = messages[0]
     audience = lead.payload.get("audience", "")
-    name = EMAIL_TEMPLATES.get((lead.event_type, audience))
+    name = email_template(lead.event_type, audience)
     if name is None:
         raise DeliveryFailed(f"no email template for {lead.event_type} to {audience}", permanent=True)
     language = lead.recipient_language or settings.LANGUAGE_CODE

@@ -46,6 +46,7 @@ from django.utils import timezone
 
 from complaints import workflow
 from complaints.access import GROUP_COORDINATOR, GROUP_REVIEWER, roles_for, staff_in_scope, visible_complaints
+from complaints.events import MESSAGE_EVENTS, Audience, EventType, events_for
 from complaints.models import (
     Complaint,
     OutboxChannel,
@@ -57,19 +58,11 @@ from complaints.notifications.publish import publish
 
 log = logging.getLogger(__name__)
 
-COMPLAINANT_EVENTS = frozenset(
-    {
-        "complaint.submitted",
-        "complaint.needs_info",
-        "complaint.message",
-        "complaint.decided",
-        "complaint.escalated",
-    }
-)
-ASSIGNEE_EVENTS = frozenset({"complaint.assigned", "complaint.info_provided"})
-# Only these carry free text to the complainant: the question asked, or the note sent.
-MESSAGE_EVENTS = frozenset({"complaint.needs_info", "complaint.message"})
-DIGEST_EVENT = "digest.daily"
+COMPLAINANT_EVENTS = events_for(Audience.COMPLAINANT)
+ASSIGNEE_EVENTS = events_for(Audience.ASSIGNEE)
+REVIEWER_EVENTS = events_for(Audience.REVIEWER)
+COORDINATOR_EVENTS = events_for(Audience.COORDINATOR) - {EventType.DIGEST_DAILY}  # the digest has its own recipients
+DIGEST_EVENT = EventType.DIGEST_DAILY
 
 
 @dataclass(frozen=True)
@@ -99,11 +92,13 @@ def email_recipients(complaint: Complaint, event_type: str) -> Iterator[Recipien
     assignee = complaint.assignee
     if event_type in ASSIGNEE_EVENTS and assignee is not None and assignee.email and assignee.is_active:
         yield Recipient("assignee", assignee.email, _language_of(assignee))
-    staff_group = {"complaint.submitted": GROUP_REVIEWER, "complaint.sla_breached": GROUP_COORDINATOR}.get(event_type)
-    if staff_group:
-        audience = "reviewer" if staff_group == GROUP_REVIEWER else "coordinator"
-        for user in staff_in_scope(complaint, staff_group).exclude(email="").select_related("profile"):
-            yield Recipient(audience, user.email, _language_of(user))
+    for audience, group, wanted in (
+        (Audience.REVIEWER, GROUP_REVIEWER, REVIEWER_EVENTS),
+        (Audience.COORDINATOR, GROUP_COORDINATOR, COORDINATOR_EVENTS),
+    ):
+        if event_type in wanted:
+            for user in staff_in_scope(complaint, group).exclude(email="").select_related("profile"):
+                yield Recipient(audience, user.email, _language_of(user))
 
 
 def webhook_subscriptions(complaint: Complaint, event_type: str) -> list[WebhookSubscription]:

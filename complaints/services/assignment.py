@@ -13,6 +13,7 @@ from complaints import workflow
 from complaints.access import GROUP_REVIEWER, roles_for, staff_in_scope
 from complaints.audit import audit_append
 from complaints.errors import ComplaintClosed, ValidationFailed
+from complaints.events import EventType
 from complaints.models import Complaint
 from complaints.notifications.outbox import outbox_record
 from complaints.services._common import lock_complaint, save_complaint
@@ -52,7 +53,7 @@ def complaint_assign(*, complaint: Complaint, assignee: Any, actor: Any, version
         },
     )
     if assignee is not None and assignee.pk != actor.pk:
-        outbox_record(complaint=complaint, event_type="complaint.assigned")
+        outbox_record(complaint=complaint, event_type=EventType.ASSIGNED)
     return complaint
 
 

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from complaints.access import hash_secret
 from complaints.audit import audit_append
 from complaints.errors import ValidationFailed
+from complaints.events import EventType
 from complaints.models import (
     Category,
     Channel,
@@ -68,7 +69,8 @@ def _validate_filing(*, election: Election, category: Category, occurred_at: dat
     if len(description.strip()) > DESCRIPTION_MAX_LENGTH:
         raise ValidationFailed(
             _(
-                "The description is %(length)s characters long; the limit is %(limit)s. Shorten it, or attach a document."
+                "The description is %(length)s characters long; the limit is %(limit)s. "
+                "Shorten it, or attach the rest as a document."
             )
             % {"length": len(description.strip()), "limit": DESCRIPTION_MAX_LENGTH},
             "description",
@@ -145,5 +147,5 @@ def complaint_file(
     )
     for upload in files:
         attach_upload(complaint=complaint, upload=upload, user=None if anonymous else user)
-    outbox_record(complaint=complaint, event_type="complaint.submitted")
+    outbox_record(complaint=complaint, event_type=EventType.SUBMITTED)
     return Filing(complaint=complaint, secret=secret)

@@ -11,6 +11,7 @@ from complaints import workflow
 from complaints.access import Actor, can_view_identity, roles_for
 from complaints.audit import audit_append
 from complaints.errors import ValidationFailed
+from complaints.events import EventType
 from complaints.models import Complaint, Note, NoteVisibility, Reporter
 from complaints.notifications.outbox import outbox_record
 from complaints.services._common import actor_roles, actor_user, lock_complaint, touch_complaint
@@ -43,7 +44,7 @@ def note_add(*, complaint: Complaint, actor: Actor, body: str, visibility: str =
     )
     touch_complaint(complaint)
     if visibility == NoteVisibility.COMPLAINANT and not from_complainant:
-        outbox_record(complaint=complaint, event_type="complaint.message", context={"message": note.body})
+        outbox_record(complaint=complaint, event_type=EventType.MESSAGE, context={"message": note.body})
     return note
 
 

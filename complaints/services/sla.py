@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from complaints import workflow
 from complaints.audit import audit_append
+from complaints.events import EventType
 from complaints.models import Complaint
 from complaints.notifications.outbox import outbox_record
 from complaints.services._common import lock_complaint, save_complaint
@@ -35,7 +36,7 @@ def sla_breach_mark(*, complaint_id: int, now: datetime) -> bool:
             actor_label="system",
             payload={"due_at": complaint.due_at.isoformat() if complaint.due_at else None},
         )
-        outbox_record(complaint=complaint, event_type="complaint.sla_breached")
+        outbox_record(complaint=complaint, event_type=EventType.SLA_BREACHED)
         return True
 
 
