@@ -55,6 +55,16 @@ TERMINAL_STATES = frozenset({Status.CLOSED, Status.WITHDRAWN})
 SLA_STATES = frozenset({Status.SUBMITTED, Status.TRIAGED, Status.UNDER_REVIEW})
 
 
+class Effect(StrEnum):
+    """What a transition does besides moving the status; ``complaint_transition`` applies each."""
+
+    ASSIGN_ACTOR = "assign_actor"  # an unassigned complaint becomes the acting reviewer's
+    LINK_ORIGINAL = "link_original"  # the duplicate points at its original; both timelines say so
+    UNLINK_ORIGINAL = "unlink_original"  # the link is removed; both timelines say so
+    NOTE_TO_COMPLAINANT = "note_to_complainant"  # the comment is a message to the complainant
+    NOTE_FROM_COMPLAINANT = "note_from_complainant"  # the comment is the complainant's answer
+
+
 @dataclass(frozen=True)
 class Transition:
     action: str
@@ -65,6 +75,12 @@ class Transition:
     requires: frozenset[Requirement] = field(default_factory=frozenset)
     # Outbox event types this transition records (delivered by notifications/).
     events: tuple[EventType, ...] = (EventType.STATUS_CHANGED,)
+    effects: frozenset[Effect] = field(default_factory=frozenset)
+
+    @property
+    def echoes_comment(self) -> bool:
+        """Whether the comment travels in the notification (not the complainant's own answer)."""
+        return Effect.NOTE_FROM_COMPLAINANT not in self.effects
 
 
 def _t(
@@ -75,6 +91,7 @@ def _t(
     label: str | Promise,
     requires: set[Requirement] | None = None,
     events: tuple[EventType, ...] = (),
+    effects: set[Effect] | None = None,
 ) -> Transition:
     return Transition(
         action,
@@ -84,6 +101,7 @@ def _t(
         label,
         frozenset(requires or ()),
         (EventType.STATUS_CHANGED, *events),
+        frozenset(effects or ()),
     )
 
 
@@ -91,7 +109,7 @@ S = Status
 R = Requirement
 TRANSITIONS: tuple[Transition, ...] = (
     _t("triage", {S.SUBMITTED}, S.TRIAGED, STAFF, _("Triage")),
-    _t("start_review", {S.TRIAGED}, S.UNDER_REVIEW, STAFF, _("Start review")),
+    _t("start_review", {S.TRIAGED}, S.UNDER_REVIEW, STAFF, _("Start review"), effects={Effect.ASSIGN_ACTOR}),
     _t(
         "request_info",
         {S.UNDER_REVIEW},
@@ -100,6 +118,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         _("Request information"),
         {R.COMMENT},
         (EventType.NEEDS_INFO,),
+        {Effect.NOTE_TO_COMPLAINANT},
     ),
     _t(
         "provide_info",
@@ -109,6 +128,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         _("Send the information"),
         {R.COMMENT},
         (EventType.INFO_PROVIDED,),
+        {Effect.NOTE_FROM_COMPLAINANT},
     ),
     _t("substantiate", {S.UNDER_REVIEW}, S.SUBSTANTIATED, STAFF, _("Substantiated"), events=(EventType.DECIDED,)),
     _t(
@@ -137,8 +157,9 @@ TRANSITIONS: tuple[Transition, ...] = (
         _("Mark as duplicate"),
         {R.ORIGINAL},
         (EventType.DECIDED,),
+        {Effect.LINK_ORIGINAL},
     ),
-    _t("undo_duplicate", {S.DUPLICATE}, S.TRIAGED, STAFF, _("Not a duplicate")),
+    _t("undo_duplicate", {S.DUPLICATE}, S.TRIAGED, STAFF, _("Not a duplicate"), effects={Effect.UNLINK_ORIGINAL}),
     _t(
         "escalate",
         {S.SUBSTANTIATED},

@@ -25,6 +25,7 @@ def new_receipt_code() -> str:
 # The one limit on what a complainant writes; the form, the serializer and the service read it.
 DESCRIPTION_MAX_LENGTH = 10_000
 
+
 class Status(models.TextChoices):
     SUBMITTED = "submitted", _("Submitted")
     TRIAGED = "triaged", _("Triaged")

@@ -19,7 +19,7 @@ from complaints.models import Complaint, Note, NoteVisibility, Status
 from complaints.notifications.outbox import outbox_record
 from complaints.services._common import actor_roles, actor_user, lock_complaint, save_complaint
 from complaints.services.evidence import evidence_attach
-from complaints.workflow import Requirement
+from complaints.workflow import Effect, Requirement
 
 
 def _provided(comment: str, duplicate_of: Complaint | None, authority: str, reference: str) -> set[Requirement]:
@@ -64,6 +64,70 @@ def _apply_sla(complaint: Complaint, target: str, now: datetime) -> list[str]:
     return []
 
 
+def _apply_effects(
+    complaint: Complaint, transition: workflow.Transition, duplicate_of: Complaint | None, user: Any, now: datetime
+) -> tuple[list[str], Complaint | None]:
+    """Apply the transition's field effects; return the changed fields and the original it (un)links."""
+    fields: list[str] = []
+    if Effect.LINK_ORIGINAL in transition.effects:
+        complaint.duplicate_of = duplicate_of
+        fields.append("duplicate_of")
+    elif Effect.UNLINK_ORIGINAL in transition.effects:
+        duplicate_of, complaint.duplicate_of = complaint.duplicate_of, None
+        fields.append("duplicate_of")
+    else:
+        duplicate_of = None
+    if Effect.ASSIGN_ACTOR in transition.effects and complaint.assignee_id is None and user is not None:
+        complaint.assignee, complaint.assigned_at = user, now
+        fields += ["assignee", "assigned_at"]
+    return fields, duplicate_of
+
+
+def _record(
+    complaint: Complaint,
+    transition: workflow.Transition,
+    *,
+    source: str,
+    user: Any,
+    comment: str,
+    original: Complaint | None,
+    authority: str,
+    authority_reference: str,
+) -> None:
+    """The audit event, the (un)link on the original's timeline, the note, and the outbox rows."""
+    payload: dict[str, Any] = {"comment": comment} if comment else {}
+    if original is not None:
+        payload["duplicate_of"] = original.code
+    if authority:
+        payload.update(authority=authority.strip(), authority_reference=authority_reference.strip())
+    audit_append(
+        complaint=complaint,
+        action=transition.action,
+        actor=user,
+        from_status=source,
+        to_status=complaint.status,
+        payload=payload,
+    )
+    if original is not None:
+        _link_original(original, complaint, linked=Effect.UNLINK_ORIGINAL not in transition.effects, user=user)
+    if transition.effects & {Effect.NOTE_TO_COMPLAINANT, Effect.NOTE_FROM_COMPLAINANT}:
+        Note.objects.create(
+            complaint=complaint,
+            author=user,
+            body=comment,
+            visibility=NoteVisibility.COMPLAINANT,
+            from_complainant=Effect.NOTE_FROM_COMPLAINANT in transition.effects,
+        )
+    context = {
+        "action": transition.action,
+        "from": source,
+        "to": complaint.status,
+        "message": comment if transition.echoes_comment else "",
+    }
+    for event_type in transition.events:
+        outbox_record(complaint=complaint, event_type=event_type, context=context)
+
+
 @transaction.atomic
 def complaint_transition(
     *,
@@ -76,7 +140,11 @@ def complaint_transition(
     authority: str = "",
     authority_reference: str = "",
 ) -> Complaint:
-    """Fire one workflow action. The only code path that changes ``status``."""
+    """Fire one workflow action. The only code path that changes ``status``.
+
+    What the action does besides moving the status is data in the workflow table
+    (``Transition.effects``); this function applies it and has no per-action branch.
+    """
     transition = workflow.get_transition(action)
     complaint = lock_complaint(complaint, version)
     roles = actor_roles(actor, complaint)
@@ -90,57 +158,27 @@ def complaint_transition(
     provided = _provided(comment, duplicate_of, authority, authority_reference)
     workflow.check(transition, status=complaint.status, roles=roles, provided=provided)
     _check_duplicate(complaint, duplicate_of, actor)
-    now = timezone.now()
-    source = complaint.status
+    now, source, user = timezone.now(), complaint.status, actor_user(actor)
     complaint.status = transition.target
     fields = ["status", *_apply_sla(complaint, transition.target, now)]
-    user = actor_user(actor)
-    if transition.target == Status.DUPLICATE:
-        complaint.duplicate_of = duplicate_of
-        fields.append("duplicate_of")
-    elif action == "undo_duplicate":
-        duplicate_of, complaint.duplicate_of = complaint.duplicate_of, None
-        fields.append("duplicate_of")
-    if action == "start_review" and complaint.assignee_id is None and user is not None:
-        complaint.assignee, complaint.assigned_at = user, now
-        fields += ["assignee", "assigned_at"]
-    save_complaint(complaint, fields)
-    payload: dict[str, Any] = {"comment": comment.strip()} if comment.strip() else {}
-    if duplicate_of is not None:
-        payload["duplicate_of"] = duplicate_of.code
-    if authority:
-        payload.update(authority=authority.strip(), authority_reference=authority_reference.strip())
-    audit_append(
-        complaint=complaint, action=action, actor=user, from_status=source, to_status=complaint.status, payload=payload
+    effect_fields, original = _apply_effects(complaint, transition, duplicate_of, user, now)
+    save_complaint(complaint, fields + effect_fields)
+    _record(
+        complaint,
+        transition,
+        source=source,
+        user=user,
+        comment=comment.strip(),
+        original=original,
+        authority=authority,
+        authority_reference=authority_reference,
     )
-    if duplicate_of is not None:
-        _link_original(duplicate_of, complaint, action, user)
-    if action in {"request_info", "provide_info"}:
-        Note.objects.create(
-            complaint=complaint,
-            author=user,
-            body=comment.strip(),
-            visibility=NoteVisibility.COMPLAINANT,
-            from_complainant=action == "provide_info",
-        )
-    for event_type in transition.events:
-        outbox_record(
-            complaint=complaint,
-            event_type=event_type,
-            context={
-                "action": action,
-                "from": source,
-                "to": complaint.status,
-                "message": comment.strip() if action != "provide_info" else "",
-            },
-        )
     return complaint
 
 
-def _link_original(original: Complaint, duplicate: Complaint, action: str, user: Any) -> None:
+def _link_original(original: Complaint, duplicate: Complaint, *, linked: bool, user: Any) -> None:
     """Put the link on the original's timeline too, so both sides show it."""
     original = Complaint.objects.select_for_update(of=("self",)).get(pk=original.pk)
-    linked = action != "undo_duplicate"
     audit_append(
         complaint=original,
         action="duplicate_linked" if linked else "duplicate_unlinked",

@@ -63,3 +63,31 @@ def test_a_note_or_evidence_does_not_change_the_version_a_pending_transition_hol
     triaged = services.complaint_transition(complaint=complaint, action="triage", actor=alice, version=seen)
     assert triaged.status == "triaged"
     assert triaged.version == seen + 1
+
+
+def test_the_transition_service_has_no_per_action_branch():
+    """Per-action effects are fields of ``Transition``; the service never compares the action name."""
+    import ast
+    import inspect
+
+    from complaints.services import transitions
+
+    tree = ast.parse(inspect.getsource(transitions))
+    compared = [
+        node.lineno
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Compare)
+        and any(isinstance(n, ast.Name) and n.id == "action" for n in [node.left, *node.comparators])
+    ]
+    assert compared == []
+
+
+def test_effects_in_the_table():
+    effects = {t.action: t.effects for t in workflow.TRANSITIONS if t.effects}
+    assert effects == {
+        "start_review": {workflow.Effect.ASSIGN_ACTOR},
+        "request_info": {workflow.Effect.NOTE_TO_COMPLAINANT},
+        "provide_info": {workflow.Effect.NOTE_FROM_COMPLAINANT},
+        "mark_duplicate": {workflow.Effect.LINK_ORIGINAL},
+        "undo_duplicate": {workflow.Effect.UNLINK_ORIGINAL},
+    }
