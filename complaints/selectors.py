@@ -7,7 +7,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Case, Count, F, Q, QuerySet, Value, When
+from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models.expressions import OrderBy
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -77,12 +78,10 @@ def _filter_work(qs: QuerySet[Complaint], f: QueueFilters, user: Any, now: datet
         qs = qs.filter(assignee__isnull=True)
     elif f.assignee == "me":
         qs = qs.filter(assignee_id=getattr(user, "pk", None))
-    elif f.assignee and f.assignee.isdigit():
+    elif f.assignee and f.assignee.isdigit():  # a user id (the web UI's picker)
         qs = qs.filter(assignee_id=int(f.assignee))
-    elif f.assignee:
-        # a user id (the web UI's picker) or a username (API clients)
-        by = Q(assignee_id=int(f.assignee)) if f.assignee.isdigit() else Q(assignee__username=f.assignee)
-        qs = qs.filter(by)
+    elif f.assignee:  # a username (API clients)
+        qs = qs.filter(assignee__username=f.assignee)
     running = Q(status__in=list(workflow.SLA_STATES), sla_paused_at__isnull=True)
     if f.overdue:
         qs = qs.filter(running, due_at__lt=now)
@@ -94,20 +93,54 @@ def _filter_work(qs: QuerySet[Complaint], f: QueueFilters, user: Any, now: datet
     return qs
 
 
+@dataclass(frozen=True)
+class SortKey:
+    """One column of the queue order. ``expression``: computed per row, annotated as ``field``."""
+
+    field: str
+    desc: bool = False
+    nullable: bool = False  # NULLs sort last
+    expression: Any = None
+
+    def order_by(self) -> OrderBy:
+        expr = self.expression if self.expression is not None else F(self.field)
+        nulls = {"nulls_last": True} if self.nullable else {}
+        return expr.desc(**nulls) if self.desc else expr.asc(**nulls)
+
+
+# 0 while the complaint's SLA clock runs, 1 otherwise (paused in needs_info, decided, closed).
+SLA_CLOCK_STOPPED = Case(
+    When(Q(status__in=sorted(workflow.SLA_STATES), sla_paused_at__isnull=True), then=Value(0)),
+    default=Value(1),
+    output_field=IntegerField(),
+)
+
+# The queue order, the only definition: running SLA clocks first, then by due time (earliest,
+# so overdue work, on top; no due time last), then priority, then id (unique: a total order
+# the API's keyset cursor can hold). The web queue and the API's default ordering both use it.
+QUEUE_ORDER: tuple[SortKey, ...] = (
+    SortKey("sla_clock_stopped", expression=SLA_CLOCK_STOPPED),
+    SortKey("due_at", nullable=True),
+    SortKey("priority", desc=True),
+    SortKey("id"),
+)
+
+
+def queue_ordering() -> list[OrderBy]:
+    """``order_by()`` arguments for QUEUE_ORDER."""
+    return [key.order_by() for key in QUEUE_ORDER]
+
+
 def complaint_queue_for(*, user: Any, filters: QueueFilters | None = None) -> QuerySet[Complaint]:
-    """The reviewer queue: complaints in the user's reach, filtered, ordered by due time.
+    """The reviewer queue: complaints in the user's reach, filtered, in QUEUE_ORDER.
 
     Complaints whose SLA clock runs come first, by due time, so overdue work leads; those
-    without a running clock (paused in needs_info, decided, closed) follow. (The API pages
-    with its own keyset orderings over the same rows.)
+    without a running clock (paused in needs_info, decided, closed) follow. The API's default
+    ordering pages over the same QUEUE_ORDER with a keyset cursor.
     """
     f = filters or QueueFilters()
-    now = timezone.now()
-    qs = _filter_work(_filter_place_and_kind(_queue_base(user), f), f, user, now)
-    running = Case(
-        When(Q(status__in=list(workflow.SLA_STATES), sla_paused_at__isnull=True), then=Value(0)), default=Value(1)
-    )
-    return qs.order_by(running, F("due_at").asc(nulls_last=True), "-priority", "id")
+    qs = _filter_work(_filter_place_and_kind(_queue_base(user), f), f, user, timezone.now())
+    return qs.order_by(*queue_ordering())
 
 
 def status_counts_for(*, user: Any, filters: QueueFilters | None = None) -> dict[str, int]:

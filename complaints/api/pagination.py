@@ -1,10 +1,11 @@
 """Keyset ("cursor") pagination over a composite, null-aware ordering.
 
 DRF's CursorPagination positions on the first ordering field only and cannot step
-past NULLs, but the reviewer queue orders by ``due_at`` (nullable), then priority,
-then id. Here the cursor holds the whole sort key of the last row seen, so a page
-is one indexed range scan with ``LIMIT n + 1``: no COUNT, no OFFSET, and stable
-while rows are inserted or updated.
+past NULLs, but the reviewer queue orders by whether the SLA clock runs (a computed
+key), then ``due_at`` (nullable), then priority, then id (``selectors.QUEUE_ORDER``).
+Here the cursor holds the whole sort key of the last row seen, so a page is one
+range scan with ``LIMIT n + 1``: no COUNT, no OFFSET, and stable while rows are
+inserted or updated. A computed key is annotated onto the rows under its name.
 """
 
 from __future__ import annotations
@@ -32,15 +33,28 @@ MAX_PAGE_SIZE = 200
 
 @dataclass(frozen=True)
 class Key:
-    """One column of a sort order: descending or not; NULLs first or last (nullable columns only)."""
+    """One column of a sort order: descending or not; NULLs first or last (nullable columns only).
+
+    With ``expression`` the column is computed per row and annotated as ``field``.
+    """
 
     field: str
     desc: bool = False
     nullable: bool = False
     nulls_last: bool = True
+    expression: Any = None
+
+    @classmethod
+    def of(cls, sort_key: Any) -> Key:
+        """The key for a ``selectors.SortKey`` (NULLs last)."""
+        return cls(sort_key.field, sort_key.desc, sort_key.nullable, True, sort_key.expression)
 
     def reversed(self) -> Key:
-        return Key(self.field, not self.desc, self.nullable, not self.nulls_last)
+        return Key(self.field, not self.desc, self.nullable, not self.nulls_last, self.expression)
+
+    def to_python(self, model: type[Model], raw: Any) -> Any:
+        field = self.expression.output_field if self.expression is not None else model._meta.get_field(self.field)
+        return cast("Field[Any, Any]", field).to_python(raw)
 
     def order_by(self) -> OrderBy:
         expr = F(self.field)
@@ -60,6 +74,11 @@ class Key:
 
     def equal(self, value: Any) -> Q:
         return Q(**{f"{self.field}__isnull": True}) if value is None else Q(**{self.field: value})
+
+
+def keys_for(order: Sequence[Any]) -> tuple[Key, ...]:
+    """Keys for a selector's sort order (``selectors.QUEUE_ORDER``): one definition for both."""
+    return tuple(Key.of(sort_key) for sort_key in order)
 
 
 def keyset_after(keys: Sequence[Key], values: Sequence[Any]) -> Q:
@@ -109,7 +128,7 @@ class KeysetPagination(BasePagination):
             if not isinstance(data, dict) or data.get("o") != self.name or len(data.get("v", ())) != len(self.keys):
                 raise InvalidCursor()
             values = [
-                None if raw is None else cast("Field[Any, Any]", model._meta.get_field(key.field)).to_python(raw)
+                None if raw is None else key.to_python(model, raw)
                 for key, raw in zip(self.keys, data["v"], strict=True)
             ]
         except (ValueError, TypeError, binascii.Error, UnicodeDecodeError, DjangoValidationError, OverflowError):
@@ -144,7 +163,10 @@ class KeysetPagination(BasePagination):
         cursor = request.query_params.get(self.cursor_query_param)
         values, reverse = self._decode(queryset.model, cursor) if cursor else (None, False)
         keys = [k.reversed() for k in self.keys] if reverse else list(self.keys)
-        qs = queryset.order_by(*[k.order_by() for k in keys])
+        computed = {k.field: k.expression for k in self.keys if k.expression is not None}
+        # after values() too: the row then carries the computed key for the cursor
+        qs = queryset.annotate(**computed) if computed else queryset
+        qs = qs.order_by(*[k.order_by() for k in keys])
         if values is not None:
             qs = qs.filter(keyset_after(keys, values))
         rows = list(qs[: size + 1])

@@ -34,6 +34,7 @@ from complaints.api.base import MAX_ID, ApiView, normalize_code, parse_id
 from complaints.api.filters import COMPLAINT_ORDERINGS, ComplaintListQuery, parse_query
 from complaints.api.idempotency import HEADER as IDEMPOTENCY_HEADER
 from complaints.api.idempotency import run_idempotent
+from complaints.api.pagination import keys_for
 from complaints.api.permissions import AuthenticatedOrFiling
 from complaints.api.schema import error_responses
 from complaints.api.throttling import AnonFilingThrottle, ApiKeyThrottle
@@ -88,6 +89,10 @@ def detail_response(request: Request, complaint: Complaint, status_code: int = 2
     return Response(data, status=status_code, headers={"ETag": f'"{complaint.version}"'})
 
 
+# The default ("due_at") ordering is the queue order itself, the one the web queue shows.
+QUEUE_KEYS = keys_for(selectors.QUEUE_ORDER)
+
+
 class ComplaintListView(ApiView):
     permission_classes = [AuthenticatedOrFiling]
     parser_classes = [JSONParser, MultiPartParser]
@@ -107,7 +112,7 @@ class ComplaintListView(ApiView):
     def get(self, request: Request) -> Response:
         query = parse_query(ComplaintListQuery, request.query_params)
         self.ordering_name = query.validated_data["ordering"]
-        self.ordering = COMPLAINT_ORDERINGS[self.ordering_name]
+        self.ordering = QUEUE_KEYS if self.ordering_name == "due_at" else COMPLAINT_ORDERINGS[self.ordering_name]
         qs = selectors.complaint_queue_for(user=request.user, filters=query.to_filters())
         page = self.paginate_queryset(fastlist.rows_queryset(qs))
         return self.get_paginated_response(fastlist.RowRenderer(request.user).render_all(page or []))
