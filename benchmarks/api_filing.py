@@ -27,7 +27,7 @@ def run(port: int) -> common.Result:
         data.api_key(data.service_user(f"bench-client-{i}", "observer"), f"bench filing {i}") for i in range(CLIENTS)
     ]
     occurred = (timezone.now() - timedelta(minutes=30)).isoformat()
-    rng = random.Random(42)  # noqa: S311 - test data
+    rng = random.Random(42)
     bodies = [
         {
             "election": choices["election"],

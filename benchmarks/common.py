@@ -280,7 +280,7 @@ def gunicorn(port: int, worker_count: int | None = None) -> Iterator[Server]:
         "--log-level",
         "warning",
     ]
-    process = subprocess.Popen(command, env=server_env(), cwd=REPO, start_new_session=True)  # noqa: S603
+    process = subprocess.Popen(command, env=server_env(), cwd=REPO, start_new_session=True)
     try:
         _wait_ready(port, process)
         yield Server(f"http://127.0.0.1:{port}", process.pid)

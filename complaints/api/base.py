@@ -34,7 +34,7 @@ class BriefMetadata(SimpleMetadata):
         return {"name": view.get_view_name(), "description": view.get_view_description()}
 
 
-class ApiView(generics.GenericAPIView):  # type: ignore[type-arg]
+class ApiView(generics.GenericAPIView):
     renderer_classes = [JSONRenderer]
     metadata_class = BriefMetadata
     parser_classes = [JSONParser]

@@ -54,7 +54,7 @@ WEBHOOK_EVENT_TYPES = list(events.WEBHOOK_EVENT_TYPES)
 # --- strict JSON input ---------------------------------------------------------------
 
 
-def _expected_json_type(field: serializers.Field) -> tuple[type | tuple[type, ...], str] | None:  # type: ignore[type-arg]
+def _expected_json_type(field: serializers.Field) -> tuple[type | tuple[type, ...], str] | None:
     if isinstance(field, serializers.BooleanField):
         return bool, _("Expected true or false.")
     if isinstance(field, serializers.ChoiceField):
@@ -69,7 +69,7 @@ def _expected_json_type(field: serializers.Field) -> tuple[type | tuple[type, ..
     return None
 
 
-def json_type_error(field: serializers.Field, value: Any) -> str | None:  # type: ignore[type-arg]
+def json_type_error(field: serializers.Field, value: Any) -> str | None:
     """Why ``value`` has the wrong JSON type for ``field`` (DRF would coerce 0 to "0" and "3" to 3)."""
     if value is None:
         return None  # DRF answers "may not be null" itself, or accepts it
@@ -498,8 +498,8 @@ COMPLAINANT_ACTIONS = [t.action for t in workflow.TRANSITIONS if workflow.Role.C
 
 def _complainant_action(action: str) -> type[serializers.Serializer[Any]]:
     """code + secret + action + the fields the action requires (deep copies: a field belongs to one class)."""
-    declared = transition_body(action)._declared_fields  # type: ignore[attr-defined]
-    fields: dict[str, serializers.Field] = {"action": serializers.ChoiceField(choices=[action])}  # type: ignore[type-arg]
+    declared = transition_body(action)._declared_fields
+    fields: dict[str, serializers.Field] = {"action": serializers.ChoiceField(choices=[action])}
     fields.update({name: copy.deepcopy(field) for name, field in declared.items()})
     name = "Complainant" + action.title().replace("_", "") + "Serializer"
     return type(name, (ReceiptSerializer,), fields)

@@ -17,7 +17,7 @@ from complaints.models import OutboxMessage, OutboxStatus, WebhookDelivery, Webh
 from complaints.services.webhooks import ReplayRefused, outbox_replay, webhook_secret_rotate
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class ReadOnlyAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
@@ -28,7 +28,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         return False
 
 
-class DeliveryInline(admin.TabularInline):  # type: ignore[type-arg]
+class DeliveryInline(admin.TabularInline):
     model = WebhookDelivery
     fields = ("created_at", "attempt", "status_code", "latency_ms", "error")
     readonly_fields = fields
@@ -75,7 +75,7 @@ class OutboxMessageAdmin(ReadOnlyAdmin):
 
 
 @admin.register(WebhookSubscription)
-class WebhookSubscriptionAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class WebhookSubscriptionAdmin(admin.ModelAdmin):
     list_display = ("id", "url", "owner", "is_active", "disabled_reason", "created_at")
     list_filter = ("is_active",)
     search_fields = ("url", "owner__username")

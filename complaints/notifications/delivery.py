@@ -111,7 +111,7 @@ def deliver(message_id: int, *, lease: datetime | None = None) -> bool:
         prefetch_related_objects(rows, "complaint__category", "complaint__polling_station", "complaint__unit")
     try:
         send(rows)
-    except Exception as exc:  # noqa: BLE001 - every failure is recorded and retried or dead-lettered
+    except Exception as exc:
         for row in rows:
             _failed(row, exc)
         return False

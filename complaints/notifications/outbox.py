@@ -198,7 +198,7 @@ def dispatch(ids: list[int]) -> int:
     for pk in ids:
         try:
             publish(pk)
-        except Exception as exc:  # noqa: BLE001 - broker down: the sweeper will deliver it
+        except Exception as exc:
             _publish_paused_until = time.monotonic() + PUBLISH_PAUSE_SECONDS
             log.warning("outbox publish failed (%s); %d row(s) left to the sweeper", exc, len(ids) - sent)
             break

@@ -12,7 +12,7 @@ from complaints.notifications.delivery import deliver, sweep
 from complaints.notifications.outbox import coordinator_digest_record
 
 
-def _fresh_connection(task: Task) -> None:  # type: ignore[type-arg]
+def _fresh_connection(task: Task) -> None:
     """Drop a broken or CONN_MAX_AGE-expired connection before the task uses it.
 
     Worker processes reuse database connections across tasks (CELERY_DB_REUSE_MAX), so
@@ -30,21 +30,21 @@ def _fresh_connection(task: Task) -> None:  # type: ignore[type-arg]
 
 
 @shared_task(bind=True, name="complaints.notifications.tasks.deliver_outbox_message", ignore_result=True)
-def deliver_outbox_message(self: Task, message_id: int, lease: str | None = None) -> bool:  # type: ignore[type-arg]
+def deliver_outbox_message(self: Task, message_id: int, lease: str | None = None) -> bool:
     """Deliver one row if it is still due; ``lease`` is the sweeper's reservation."""
     _fresh_connection(self)
     return deliver(message_id, lease=datetime.fromisoformat(lease) if lease else None)
 
 
 @shared_task(bind=True, name="complaints.notifications.tasks.outbox_sweep", ignore_result=True)
-def outbox_sweep(self: Task) -> int:  # type: ignore[type-arg]
+def outbox_sweep(self: Task) -> int:
     """Beat, every few seconds: queue every due, undelivered row."""
     _fresh_connection(self)
     return sweep()
 
 
 @shared_task(bind=True, name="complaints.notifications.tasks.coordinator_digest", ignore_result=True)
-def coordinator_digest(self: Task) -> int:  # type: ignore[type-arg]
+def coordinator_digest(self: Task) -> int:
     """Beat, daily: one digest email per coordinator."""
     _fresh_connection(self)
     return coordinator_digest_record()

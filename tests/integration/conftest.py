@@ -148,7 +148,7 @@ class Mailbox:
     messages: list[tuple[list[str], EmailMessage]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 - aiosmtpd's name
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         message = email.message_from_bytes(envelope.original_content or envelope.content, policy=default_policy)
         with self.lock:
             self.messages.append((list(envelope.rcpt_tos), message))  # type: ignore[arg-type]
@@ -226,7 +226,7 @@ class CeleryProcesses:
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
-            preexec_fn=_die_with_parent,  # noqa: PLW1509 - only sets a signal, no locks
+            preexec_fn=_die_with_parent,
         )
 
     def start_worker(self) -> None:

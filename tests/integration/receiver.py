@@ -85,7 +85,7 @@ def make_handler(state: ReceiverState) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"  # keep-alive, as the sender's pool expects
 
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - quiet
+        def log_message(self, format: str, *args: Any) -> None:
             return
 
         def _answer(self, status: int, body: bytes = b"", headers: dict[str, str] | None = None) -> None:
@@ -96,13 +96,13 @@ def make_handler(state: ReceiverState) -> type[BaseHTTPRequestHandler]:
             self.end_headers()
             self.wfile.write(body)
 
-        def do_GET(self) -> None:  # noqa: N802
+        def do_GET(self) -> None:
             if self.path == "/stats":
                 self._answer(200, json.dumps(state.stats()).encode(), {"Content-Type": "application/json"})
             else:
                 self._answer(404)
 
-        def do_POST(self) -> None:  # noqa: N802
+        def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
             received_at = time.time()
             if state.delay:

@@ -27,7 +27,7 @@ def _race(complaint: Complaint, version: int, plans: list[tuple[str, object, str
             results[i] = services.complaint_transition(
                 complaint=complaint, action=action, actor=actor, comment=comment, version=version
             )
-        except Exception as exc:  # noqa: BLE001 - collected and asserted on below
+        except Exception as exc:
             results[i] = exc
         finally:
             connections.close_all()

@@ -371,7 +371,7 @@ def _copy(model: type[Model], rows: list[dict[str, Any]]) -> None:
     if not rows:
         return
     columns = _columns(model, rows[0])
-    sql = f"COPY {model._meta.db_table} ({', '.join(columns)}) FROM STDIN"  # noqa: S608 - our own identifiers
+    sql = f"COPY {model._meta.db_table} ({', '.join(columns)}) FROM STDIN"
     with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
         for row in rows:
             copy.write_row([json.dumps(v) if isinstance(v, dict) else v for v in row.values()])
@@ -432,7 +432,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         started = time.monotonic()
-        rng = random.Random(options["seed"])  # noqa: S311 - test data
+        rng = random.Random(options["seed"])
         ref = load_reference(options["reporters"])
         first = (Complaint.objects.aggregate(m=Max("id"))["m"] or 0) + 1
         count, now = options["count"], timezone.now()
