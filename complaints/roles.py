@@ -1,4 +1,4 @@
-"""The role groups and their permissions. Used by migration 0002, seed_demo and tests."""
+"""The live role table and ensure_role_groups(); migration 0002 holds a frozen copy (a test keeps them equal)."""
 
 from __future__ import annotations
 
