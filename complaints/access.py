@@ -7,6 +7,8 @@ Outside their scope a complaint does not exist for a user: every read goes throu
 from __future__ import annotations
 
 import hashlib
+from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, TypeAlias
 
@@ -91,7 +93,10 @@ def access_for(user: Any) -> Access:
     if GROUP_REVIEWER in groups:
         roles.add(Role.REVIEWER)
     paths: tuple[str, ...] = ()
-    if roles and Role.ADMIN not in roles:
+    preloaded_paths: tuple[str, ...] | None = getattr(user, "_registry_scope_paths", None)
+    if roles and Role.ADMIN not in roles and preloaded_paths is not None:
+        paths = preloaded_paths
+    elif roles and Role.ADMIN not in roles:
         paths = tuple(
             Profile.units.through.objects.filter(profile__user=user).values_list("territorialunit__path", flat=True)
         )
@@ -102,6 +107,25 @@ def access_for(user: Any) -> Access:
     )
     user._registry_access = access
     return access
+
+
+def preload_access(users: Iterable[Any]) -> None:
+    """Read the roles and scope of many users in one query (the webhook fan-out's owners)."""
+    pending = [u for u in users if getattr(u, "_registry_access", None) is None and u.is_authenticated]
+    if not pending:
+        return
+    # One query: groups x scope units per user (a handful of each for an API client).
+    rows = get_user_model().objects.filter(pk__in={u.pk for u in pending})
+    names: dict[int, set[str]] = defaultdict(set)
+    paths: dict[int, set[str]] = defaultdict(set)
+    for user_id, name, path in rows.values_list("pk", "groups__name", "profile__units__path"):
+        if name:
+            names[user_id].add(name)
+        if path:
+            paths[user_id].add(path)
+    for user in pending:
+        user._registry_group_names = sorted(names[user.pk])
+        user._registry_scope_paths = tuple(sorted(paths[user.pk]))
 
 
 def can_view_identity(user: Any) -> bool:

@@ -33,7 +33,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -45,7 +45,14 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from complaints import workflow
-from complaints.access import GROUP_COORDINATOR, GROUP_REVIEWER, roles_for, staff_in_scope, visible_complaints
+from complaints.access import (
+    GROUP_COORDINATOR,
+    GROUP_REVIEWER,
+    preload_access,
+    roles_for,
+    staff_in_scope,
+    visible_complaints,
+)
 from complaints.events import MESSAGE_EVENTS, Audience, EventType, events_for
 from complaints.models import (
     Complaint,
@@ -103,8 +110,14 @@ def email_recipients(complaint: Complaint, event_type: str) -> Iterator[Recipien
 
 def webhook_subscriptions(complaint: Complaint, event_type: str) -> list[WebhookSubscription]:
     """Active subscriptions for this event whose owner may see the complaint."""
-    subs = WebhookSubscription.objects.filter(is_active=True).select_related("owner")
-    return [s for s in subs if s.wants(event_type) and s.owner.is_active and roles_for(s.owner, complaint)]
+    return [s for s in _subscriptions_seeing(complaint) if s.wants(event_type)]
+
+
+def _subscriptions_seeing(complaint: Complaint) -> list[WebhookSubscription]:
+    """Active subscriptions whose owner may see the complaint: two queries, however many there are."""
+    subs = list(WebhookSubscription.objects.filter(is_active=True, owner__is_active=True).select_related("owner"))
+    preload_access(s.owner for s in subs)
+    return [s for s in subs if roles_for(s.owner, complaint)]
 
 
 def webhook_payload(complaint: Complaint, event_type: str, context: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -141,8 +154,39 @@ def outbox_record(
     *, complaint: Complaint, event_type: str, context: dict[str, Any] | None = None
 ) -> list[OutboxMessage]:
     """Write the outbox rows for one event, in the caller's transaction."""
+    return outbox_record_events(complaint=complaint, event_types=[event_type], context=context)
+
+
+def outbox_record_events(
+    *, complaint: Complaint, event_types: Sequence[str], context: dict[str, Any] | None = None
+) -> list[OutboxMessage]:
+    """Write the outbox rows for all events of one change, in the caller's transaction.
+
+    Subscriptions and their owners' access are read once for the change, not per event.
+    """
     context = context or {}
     now = timezone.now()
+    subscriptions = _subscriptions_seeing(complaint)
+    rows: list[OutboxMessage] = []
+    for event_type in event_types:
+        rows += _email_rows(complaint, event_type, context, now)
+        rows += [
+            OutboxMessage(
+                event_type=event_type,
+                complaint=complaint,
+                channel=OutboxChannel.WEBHOOK,
+                subscription=sub,
+                payload=webhook_payload(complaint, event_type, context),
+                idempotency_key=_new_key(),
+                next_attempt_at=now,
+            )
+            for sub in subscriptions
+            if sub.wants(event_type)
+        ]
+    return _save_and_dispatch(rows, now)
+
+
+def _email_rows(complaint: Complaint, event_type: str, context: dict[str, Any], now: datetime) -> list[OutboxMessage]:
     batch_due = now + timedelta(seconds=settings.OUTBOX_BATCH_SECONDS)
     rows: list[OutboxMessage] = []
     for r in email_recipients(complaint, event_type):
@@ -159,19 +203,7 @@ def outbox_record(
                 next_attempt_at=batch_due if payload.get("batch") else now,
             )
         )
-    for sub in webhook_subscriptions(complaint, event_type):
-        rows.append(
-            OutboxMessage(
-                event_type=event_type,
-                complaint=complaint,
-                channel=OutboxChannel.WEBHOOK,
-                subscription=sub,
-                payload=webhook_payload(complaint, event_type, context),
-                idempotency_key=_new_key(),
-                next_attempt_at=now,
-            )
-        )
-    return _save_and_dispatch(rows, now)
+    return rows
 
 
 def _save_and_dispatch(rows: list[OutboxMessage], now: datetime) -> list[OutboxMessage]:

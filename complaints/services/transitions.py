@@ -16,7 +16,7 @@ from complaints.access import Actor
 from complaints.audit import audit_append
 from complaints.errors import ValidationFailed
 from complaints.models import Complaint, Note, NoteVisibility, Status
-from complaints.notifications.outbox import outbox_record
+from complaints.notifications.outbox import outbox_record_events
 from complaints.services._common import actor_roles, actor_user, lock_complaint, save_complaint
 from complaints.services.evidence import evidence_attach
 from complaints.workflow import Effect, Requirement
@@ -124,8 +124,7 @@ def _record(
         "to": complaint.status,
         "message": comment if transition.echoes_comment else "",
     }
-    for event_type in transition.events:
-        outbox_record(complaint=complaint, event_type=event_type, context=context)
+    outbox_record_events(complaint=complaint, event_types=transition.events, context=context)
 
 
 @transaction.atomic
