@@ -25,8 +25,4 @@ def ping(value: str) -> str:
     return value
 
 
-# The worker registers tasks from each app's ``tasks`` module only; the notification
-# tasks live in a sub-package, so they are imported here to be registered too.
-from complaints.notifications import tasks as notification_tasks  # noqa: E402
-
-__all__ = ["notification_tasks", "ping", "sla_check"]
+__all__ = ["housekeeping", "ping", "sla_check"]

@@ -5,6 +5,10 @@ transactions), Celery tasks run eagerly in-process, email written to var/mail/,
 uploads under var/media/, a secret key generated once into var/secret_key.
 With DATABASE_URL and REDIS_URL: PostgreSQL, Redis as Celery broker and cache,
 and a separate worker and beat (`make worker`, `make beat`).
+
+A value that cannot be read (DEBUG=ture, EMAIL_PORT=abc) stops start-up with
+ImproperlyConfigured rather than meaning a default. Secrets may instead be given as
+files (SECRET_KEY_FILE, DATABASE_URL_FILE, ...: Docker/Kubernetes secrets).
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from pathlib import Path
 
 import dj_database_url
 from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -24,16 +29,55 @@ def env_str(name: str, default: str = "") -> str:
     return os.environ.get(name, default)
 
 
+_TRUE = frozenset({"1", "true", "yes", "on"})
+_FALSE = frozenset({"0", "false", "no", "off"})
+
+
 def env_bool(name: str, default: bool = False) -> bool:
+    """1/0, true/false, yes/no, on/off (any case); unset or empty is the default; anything else fails."""
     value = os.environ.get(name)
-    if value is None or value == "":
+    if value is None or not value.strip():
         return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+    text = value.strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise ImproperlyConfigured(f"{name}={value!r} is not a boolean: use 1/0, true/false, yes/no or on/off")
 
 
 def env_int(name: str, default: int) -> int:
+    """A decimal integer; unset or empty is the default; anything else fails."""
     value = os.environ.get(name)
-    return int(value) if value else default
+    if value is None or not value.strip():
+        return default
+    try:
+        return int(value.strip())
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={value!r} is not an integer") from None
+
+
+def env_secret(name: str, default: str = "") -> str:
+    """A secret from NAME, or read from the file named by NAME_FILE (stripped); never both.
+
+    An unreadable or empty file fails rather than falling back to the default (an empty
+    DATABASE_URL would silently mean SQLite). Error messages never contain the secret.
+    """
+    file_var = f"{name}_FILE"
+    value = os.environ.get(name, "")
+    path = os.environ.get(file_var, "")
+    if not path:
+        return value or default
+    if value:
+        raise ImproperlyConfigured(f"both {name} and {file_var} are set; set only one of them")
+    try:
+        secret = Path(path).read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise ImproperlyConfigured(f"{file_var}={path!r} cannot be read: {reason}") from None
+    if not secret:
+        raise ImproperlyConfigured(f"{file_var}={path!r} is empty")
+    return secret
 
 
 def env_list(name: str, default: str = "") -> list[str]:
@@ -45,8 +89,8 @@ VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 
 def _secret_key() -> str:
-    """SECRET_KEY from the environment, else generated once and kept in var/secret_key."""
-    if key := env_str("SECRET_KEY"):
+    """SECRET_KEY (or SECRET_KEY_FILE) from the environment, else generated once and kept in var/secret_key."""
+    if key := env_secret("SECRET_KEY"):
         return key
     path = VAR_DIR / "secret_key"
     if not path.exists():
@@ -61,11 +105,10 @@ DEBUG = env_bool("DEBUG", False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
-DATABASE_URL = env_str("DATABASE_URL")
-REDIS_URL = env_str("REDIS_URL")
+DATABASE_URL = env_secret("DATABASE_URL")
+REDIS_URL = env_secret("REDIS_URL")
 # The cache (throttling, sessions-free state) may live in another Redis database than the broker.
-REDIS_CACHE_URL = env_str("REDIS_CACHE_URL", REDIS_URL)
-FULL_STACK = bool(DATABASE_URL and REDIS_URL)
+REDIS_CACHE_URL = env_secret("REDIS_CACHE_URL", REDIS_URL)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -77,7 +120,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "rest_framework_api_key",
-    "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "axes",
@@ -249,7 +291,7 @@ EMAIL_BACKEND = env_str("EMAIL_BACKEND", EMAIL_BACKEND)
 EMAIL_FILE_PATH = VAR_DIR / "mail"
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
-EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
+EMAIL_HOST_PASSWORD = env_secret("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20)
@@ -262,7 +304,7 @@ SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
 CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"
 # No results are kept by default (tasks record their outcome in the database);
 # the integration tests point this at Redis to round-trip a task's return value.
-CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND") or None
+CELERY_RESULT_BACKEND = env_secret("CELERY_RESULT_BACKEND") or None
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
@@ -288,6 +330,8 @@ CELERY_DB_REUSE_MAX = env_int("CELERY_DB_REUSE_MAX", 500)
 CELERY_WORKER_SOFT_SHUTDOWN_TIMEOUT = env_int("CELERY_SOFT_SHUTDOWN_TIMEOUT", 10)
 CELERY_WORKER_ENABLE_SOFT_SHUTDOWN_ON_IDLE = True
 CELERY_TIMEZONE = TIME_ZONE
+# Every module that defines tasks; the worker imports these at start-up to register them.
+CELERY_IMPORTS = ["complaints.tasks", "complaints.notifications.tasks"]
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "sla-check": {"task": "complaints.tasks.sla_check", "schedule": 60.0},
     "outbox-sweep": {
@@ -344,7 +388,6 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "EXCEPTION_HANDLER": "complaints.api.errors.exception_handler",
     "DEFAULT_THROTTLE_RATES": {
         "anon_filing": env_str("THROTTLE_ANON_FILING", "30/minute"),
