@@ -108,11 +108,6 @@ def email_recipients(complaint: Complaint, event_type: str) -> Iterator[Recipien
                 yield Recipient(audience, user.email, _language_of(user))
 
 
-def webhook_subscriptions(complaint: Complaint, event_type: str) -> list[WebhookSubscription]:
-    """Active subscriptions for this event whose owner may see the complaint."""
-    return [s for s in _subscriptions_seeing(complaint) if s.wants(event_type)]
-
-
 def _subscriptions_seeing(complaint: Complaint) -> list[WebhookSubscription]:
     """Active subscriptions whose owner may see the complaint: two queries, however many there are."""
     subs = list(WebhookSubscription.objects.filter(is_active=True, owner__is_active=True).select_related("owner"))
