@@ -19,7 +19,6 @@ LAYERS: dict[str, int] = {
     "complaints": 3,  # anything not named below (apps, admin, health, demo, templatetags) is an entry point
     "complaints.api": 3,
     "complaints.web": 3,
-    "complaints.public": 3,
     "complaints.management": 3,
     "complaints.tasks": 3,
     "complaints.notifications.tasks": 3,

@@ -4,7 +4,7 @@ from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from complaints import workflow
-from complaints.api import public, reference, views, webhooks
+from complaints.api import complainant, public_stats, reference, views, webhooks
 from complaints.api.errors import api_not_found
 
 C = "complaints/<str:code>/"
@@ -25,9 +25,11 @@ urlpatterns = [
     *[path(C + f"{t.action}/", views.action_view(t), name=f"api-complaint-{t.action}") for t in workflow.TRANSITIONS],
     path("evidence/<int:pk>/download/", views.EvidenceDownloadView.as_view(), name="api-evidence-download"),
     # The anonymous complainant
-    path("status/", public.StatusView.as_view(), name="api-status"),
-    path("status/transitions/", public.StatusTransitionView.as_view(), name="api-status-transitions"),
-    path("status/evidence/", public.StatusEvidenceView.as_view(), name="api-status-evidence"),
+    path("status/", complainant.StatusView.as_view(), name="api-status"),
+    path("status/transitions/", complainant.StatusTransitionView.as_view(), name="api-status-transitions"),
+    path("status/evidence/", complainant.StatusEvidenceView.as_view(), name="api-status-evidence"),
+    # Public statistics (anonymised)
+    path("public/stats/", public_stats.stats_api, name="public-stats-api"),
     # Reference data
     path("elections/", reference.ElectionListView.as_view(), name="api-elections"),
     path("elections/<int:pk>/", reference.ElectionDetailView.as_view(), name="api-election-detail"),

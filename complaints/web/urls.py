@@ -4,10 +4,10 @@ from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from complaints.web import review, views
+from complaints.web import complainant, public, review
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", complainant.home, name="home"),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(
@@ -21,15 +21,15 @@ urlpatterns = [
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     # Filing and following a complaint
-    path("file/", views.complaint_file, name="web-file"),
-    path("file/stations.json", views.station_search, name="web-stations"),
-    path("file/receipt/", views.receipt, name="web-receipt"),
-    path("status/", views.status_lookup, name="web-status"),
-    path("status/<str:code>/", views.complaint_track, name="web-track"),
-    path("status/<str:code>/answer/", views.complaint_answer, name="web-track-answer"),
-    path("status/<str:code>/evidence/", views.complaint_add_evidence, name="web-track-evidence"),
-    path("status/<str:code>/withdraw/", views.complaint_withdraw, name="web-track-withdraw"),
-    path("my/", views.my_complaints, name="web-my"),
+    path("file/", complainant.complaint_file, name="web-file"),
+    path("file/stations.json", complainant.station_search, name="web-stations"),
+    path("file/receipt/", complainant.receipt, name="web-receipt"),
+    path("status/", complainant.status_lookup, name="web-status"),
+    path("status/<str:code>/", complainant.complaint_track, name="web-track"),
+    path("status/<str:code>/answer/", complainant.complaint_answer, name="web-track-answer"),
+    path("status/<str:code>/evidence/", complainant.complaint_add_evidence, name="web-track-evidence"),
+    path("status/<str:code>/withdraw/", complainant.complaint_withdraw, name="web-track-withdraw"),
+    path("my/", complainant.my_complaints, name="web-my"),
     # Review
     path("queue/", review.queue, name="web-queue"),
     path("queue/assign/", review.queue_assign, name="web-queue-assign"),
@@ -40,4 +40,7 @@ urlpatterns = [
     path("complaints/<str:code>/identity/", review.complaint_identity, name="web-complaint-identity"),
     path("complaints/<str:code>/evidence/<int:evidence_id>/", review.evidence_file, name="web-evidence"),
     path("dashboard/", review.dashboard, name="web-dashboard"),
+    # Public statistics and open data
+    path("stats/", public.stats_page, name="public-stats"),
+    path("stats/open-data.csv", public.open_data_csv, name="public-open-data"),
 ]

@@ -1,0 +1,139 @@
+"""The reviewer queue: its filters and its one order (the web and the API page over the same keys)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models.expressions import OrderBy
+from django.utils import timezone
+
+from complaints import workflow
+from complaints.access import (
+    visible_complaints,
+)
+from complaints.models import (
+    Complaint,
+    Status,
+    TerritorialUnit,
+)
+
+
+@dataclass
+class QueueFilters:
+    status: list[str] | None = None
+    category: str | None = None  # a category code; covers its sub-categories
+    region: str | None = None  # a territorial unit code; covers its descendants
+    election: int | None = None
+    severity: int | None = None
+    assignee: str | None = None  # a user id, a username, "me" or "none"
+    overdue: bool = False
+    due_soon: bool = False
+    updated_since: datetime | None = None
+    q: str | None = None  # receipt code or polling station number
+
+
+def complaints_in_reach(user: Any) -> QuerySet[Complaint]:
+    return visible_complaints(user).select_related("election", "category", "polling_station", "unit", "assignee")
+
+
+def _filter_place_and_kind(qs: QuerySet[Complaint], f: QueueFilters) -> QuerySet[Complaint]:
+    if f.region:
+        path = TerritorialUnit.objects.filter(code=f.region).values_list("path", flat=True).first()
+        qs = qs.filter(unit_path__startswith=path) if path else qs.none()
+    if f.category:
+        qs = qs.filter(Q(category__code=f.category) | Q(category__code__startswith=f.category + "."))
+    if f.election:
+        qs = qs.filter(election_id=f.election)
+    if f.severity:
+        qs = qs.filter(severity=f.severity)
+    if f.q:
+        term = f.q.strip()
+        qs = qs.filter(Q(code__iexact=term) | Q(polling_station__number=term))
+    return qs
+
+
+def _filter_work(qs: QuerySet[Complaint], f: QueueFilters, user: Any, now: datetime) -> QuerySet[Complaint]:
+    if f.status:
+        qs = qs.filter(status__in=f.status)
+    if f.assignee == "none":
+        qs = qs.filter(assignee__isnull=True)
+    elif f.assignee == "me":
+        qs = qs.filter(assignee_id=getattr(user, "pk", None))
+    elif f.assignee and f.assignee.isdigit():  # a user id (the web UI's picker)
+        qs = qs.filter(assignee_id=int(f.assignee))
+    elif f.assignee:  # a username (API clients)
+        qs = qs.filter(assignee__username=f.assignee)
+    running = Q(status__in=list(workflow.SLA_STATES), sla_paused_at__isnull=True)
+    if f.overdue:
+        qs = qs.filter(running, due_at__lt=now)
+    if f.due_soon:
+        soon = now + timedelta(minutes=settings.SLA_DUE_SOON_MINUTES)
+        qs = qs.filter(running, due_at__gte=now, due_at__lt=soon)
+    if f.updated_since:
+        qs = qs.filter(updated_at__gte=f.updated_since)
+    return qs
+
+
+@dataclass(frozen=True)
+class SortKey:
+    """One column of the queue order. ``expression``: computed per row, annotated as ``field``."""
+
+    field: str
+    desc: bool = False
+    nullable: bool = False  # NULLs sort last
+    expression: Any = None
+
+    def order_by(self) -> OrderBy:
+        expr = self.expression if self.expression is not None else F(self.field)
+        nulls = {"nulls_last": True} if self.nullable else {}
+        return expr.desc(**nulls) if self.desc else expr.asc(**nulls)
+
+
+# 0 while the complaint's SLA clock runs, 1 otherwise (paused in needs_info, decided, closed).
+SLA_CLOCK_STOPPED = Case(
+    When(Q(status__in=sorted(workflow.SLA_STATES), sla_paused_at__isnull=True), then=Value(0)),
+    default=Value(1),
+    output_field=IntegerField(),
+)
+
+# The queue order, the only definition: running SLA clocks first, then by due time (earliest,
+# so overdue work, on top; no due time last), then priority, then id (unique: a total order
+# the API's keyset cursor can hold). The web queue and the API's default ordering both use it.
+QUEUE_ORDER: tuple[SortKey, ...] = (
+    SortKey("sla_clock_stopped", expression=SLA_CLOCK_STOPPED),
+    SortKey("due_at", nullable=True),
+    SortKey("priority", desc=True),
+    SortKey("id"),
+)
+
+
+def queue_ordering() -> list[OrderBy]:
+    """``order_by()`` arguments for QUEUE_ORDER."""
+    return [key.order_by() for key in QUEUE_ORDER]
+
+
+def complaint_queue_for(*, user: Any, filters: QueueFilters | None = None) -> QuerySet[Complaint]:
+    """The reviewer queue: complaints in the user's reach, filtered, in QUEUE_ORDER.
+
+    Complaints whose SLA clock runs come first, by due time, so overdue work leads; those
+    without a running clock (paused in needs_info, decided, closed) follow. The API's default
+    ordering pages over the same QUEUE_ORDER with a keyset cursor.
+    """
+    f = filters or QueueFilters()
+    qs = _filter_work(_filter_place_and_kind(complaints_in_reach(user), f), f, user, timezone.now())
+    return qs.order_by(*queue_ordering())
+
+
+def status_counts_for(*, user: Any, filters: QueueFilters | None = None) -> dict[str, int]:
+    """Counts per status over the same filters (status itself excluded), one query."""
+    f = filters or QueueFilters()
+    f = QueueFilters(**{**f.__dict__, "status": None})
+    qs = _filter_work(_filter_place_and_kind(visible_complaints(user), f), f, user, timezone.now())
+    rows = qs.order_by().values("status").annotate(n=Count("id"))
+    counts = {s.value: 0 for s in Status}
+    counts.update({row["status"]: row["n"] for row in rows})
+    return counts

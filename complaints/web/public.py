@@ -1,0 +1,59 @@
+"""The public statistics page and its open-data CSV: no login, never identity, never small counts."""
+
+from __future__ import annotations
+
+import csv
+
+from django.conf import settings
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.cache import cache_page
+from django.views.decorators.http import require_GET
+
+from complaints import selectors
+from complaints.models import Election
+
+
+def election_shown(request: HttpRequest) -> Election:
+    """The election named by ``?election=``, else the active one, else the latest; 404 if none."""
+    election = selectors.public_election(slug=request.GET.get("election"))
+    if election is None:
+        raise Http404("No such election.")
+    return election
+
+
+@require_GET
+@cache_page(60)
+def stats_page(request: HttpRequest) -> HttpResponse:
+    election = election_shown(request)
+    stats = selectors.public_stats(election_id=election.pk)
+    largest = max([c.count or 0 for c in stats.by_region + stats.by_category + stats.by_outcome] or [1]) or 1
+    return render(
+        request,
+        "complaints/public/stats.html",
+        {
+            "election": election,
+            "elections": Election.objects.all(),
+            "stats": stats,
+            "largest": largest,
+            "floor": settings.PUBLIC_STATS_MIN_COUNT,
+        },
+    )
+
+
+@require_GET
+def open_data_csv(request: HttpRequest) -> HttpResponse:
+    election = election_shown(request)
+    stats = selectors.public_stats(election_id=election.pk)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{election.slug}-complaints.csv"'
+    writer = csv.writer(response)
+    writer.writerow(["election", "dimension", "key", "label", "count"])
+    for dimension, cells in (
+        ("region", stats.by_region),
+        ("category", stats.by_category),
+        ("outcome", stats.by_outcome),
+    ):
+        for cell in cells:
+            writer.writerow([election.slug, dimension, cell.key, cell.label, cell.display])
+    return response
