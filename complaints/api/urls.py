@@ -22,7 +22,15 @@ urlpatterns = [
     path(C + "take/", views.ComplaintTakeView.as_view(), name="api-complaint-take"),
     path(C + "evidence/", views.ComplaintEvidenceView.as_view(), name="api-complaint-evidence"),
     path(C + "reporter/", views.ComplaintReporterView.as_view(), name="api-complaint-reporter"),
-    *[path(C + f"{t.action}/", views.action_view(t), name=f"api-complaint-{t.action}") for t in workflow.TRANSITIONS],
+    # One endpoint per action of the transitions table: triage/, start_review/, request_info/, ...
+    *[
+        path(
+            C + f"{t.action}/",
+            views.ComplaintActionView.as_view(action_name=t.action),
+            name=f"api-complaint-{t.action}",
+        )
+        for t in workflow.TRANSITIONS
+    ],
     path("evidence/<int:pk>/download/", views.EvidenceDownloadView.as_view(), name="api-evidence-download"),
     # The anonymous complainant
     path("status/", complainant.StatusView.as_view(), name="api-status"),

@@ -36,7 +36,7 @@ from complaints.api.idempotency import HEADER as IDEMPOTENCY_HEADER
 from complaints.api.idempotency import run_idempotent
 from complaints.api.pagination import keys_for
 from complaints.api.permissions import AuthenticatedOrFiling
-from complaints.api.schema import error_responses
+from complaints.api.schema import RegistryAutoSchema, error_responses
 from complaints.api.throttling import AnonFilingThrottle, ApiKeyThrottle
 from complaints.models import Channel, Complaint, Evidence
 from complaints.services import ALLOWED_EVIDENCE_TYPES
@@ -292,41 +292,49 @@ class ComplaintTransitionsView(ApiView):
         return fire(request, complaint, action, dict(serializer.validated_data))
 
 
+class ActionSchema(RegistryAutoSchema):
+    """The documentation of one action's endpoint, read from its row of the transitions table."""
+
+    def _action(self) -> str:
+        return cast("ComplaintActionView", self.view).action_name
+
+    def _transition(self) -> workflow.Transition:
+        return workflow.BY_ACTION[self._action()]
+
+    def get_operation_id(self) -> str:
+        return f"complaints_{self._transition().action}"
+
+    def get_summary(self) -> str:
+        t = self._transition()
+        return f"{t.label} ({', '.join(sorted(str(x) for x in t.sources))} → {t.target})"
+
+    def get_description(self) -> str:  # type: ignore[override]
+        t = self._transition()
+        requires = ", ".join(sorted(str(r) for r in t.requires)) or "nothing"
+        roles = ", ".join(sorted(str(r) for r in t.roles))
+        return f"Who: {roles}. Requires: {requires}. {TRANSITION_HELP}"
+
+    def get_request_serializer(self) -> Any:
+        return s.transition_body(self._action())
+
+
 class ComplaintActionView(ApiView):
-    """One endpoint per workflow action (``/complaints/{code}/triage/`` ...), as pretix does."""
+    """One endpoint per workflow action (``/complaints/{code}/triage/`` ...), as pretix does.
+
+    ``urls.py`` mounts it once per row of ``workflow.TRANSITIONS`` with ``as_view(action_name=...)``;
+    ``ActionSchema`` documents each mount from its row.
+    """
 
     permission_classes = [IsAuthenticated]
+    schema = ActionSchema()
     action_name = ""
 
+    @extend_schema(parameters=[CODE_PARAM, IF_MATCH], responses={200: s.ComplaintDetailSerializer, **TRANSITION_ERRORS})
     def post(self, request: Request, code: str) -> Response:
         complaint = get_complaint(request, code)
         serializer = s.transition_body(self.action_name)(data=request.data)
         serializer.is_valid(raise_exception=True)
         return fire(request, complaint, self.action_name, dict(serializer.validated_data))
-
-
-def action_view(transition: workflow.Transition) -> Any:
-    """A ComplaintActionView subclass for one action, with its own documentation."""
-    requires = ", ".join(sorted(str(r) for r in transition.requires)) or "nothing"
-    roles = ", ".join(sorted(str(r) for r in transition.roles))
-    sources = ", ".join(sorted(str(x) for x in transition.sources))
-
-    @extend_schema(
-        operation_id=f"complaints_{transition.action}",
-        summary=f"{transition.label} ({sources} → {transition.target})",
-        description=f"Who: {roles}. Requires: {requires}. {TRANSITION_HELP}",
-        parameters=[CODE_PARAM, IF_MATCH],
-        request=s.transition_body(transition.action),
-        responses={200: s.ComplaintDetailSerializer, **TRANSITION_ERRORS},
-    )
-    def post(self: ComplaintActionView, request: Request, code: str) -> Response:
-        return ComplaintActionView.post(self, request, code)
-
-    name = f"Complaint_{transition.action}_View"
-    view = cast(
-        type[ComplaintActionView], type(name, (ComplaintActionView,), {"action_name": transition.action, "post": post})
-    )
-    return view.as_view()
 
 
 class ComplaintAssignView(ApiView):
