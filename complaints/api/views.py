@@ -245,7 +245,8 @@ def _resolve_original(request: Request, code: str) -> Complaint | None:
 
 
 def fire(request: Request, complaint: Complaint, action: str, data: dict[str, Any]) -> Response:
-    services.complaint_transition(
+    """Run the action and answer the service's own (locked, updated) object: no third read."""
+    complaint = services.complaint_transition(
         complaint=complaint,
         action=action,
         actor=request.user,
@@ -255,7 +256,7 @@ def fire(request: Request, complaint: Complaint, action: str, data: dict[str, An
         authority=data.get("authority", ""),
         authority_reference=data.get("authority_reference", ""),
     )
-    return detail_response(request, get_complaint(request, complaint.code))
+    return detail_response(request, complaint)
 
 
 TRANSITION_ERRORS = error_responses(400, 404, 409)
@@ -358,8 +359,10 @@ class ComplaintAssignView(ApiView):
             if assignee is None:
                 raise serializers.ValidationError({"assignee": [_("No active user %(u)s.") % {"u": username}]})
         version = requested_version(request, serializer.validated_data.get("version"))
-        services.complaint_assign(complaint=complaint, assignee=assignee, actor=request.user, version=version)
-        return detail_response(request, get_complaint(request, code))
+        complaint = services.complaint_assign(
+            complaint=complaint, assignee=assignee, actor=request.user, version=version
+        )
+        return detail_response(request, complaint)
 
 
 class ComplaintTakeView(ApiView):
@@ -377,8 +380,10 @@ class ComplaintTakeView(ApiView):
         serializer = s.TakeSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         version = requested_version(request, serializer.validated_data.get("version"))
-        services.complaint_assign(complaint=complaint, assignee=request.user, actor=request.user, version=version)
-        return detail_response(request, get_complaint(request, code))
+        complaint = services.complaint_assign(
+            complaint=complaint, assignee=request.user, actor=request.user, version=version
+        )
+        return detail_response(request, complaint)
 
 
 class ComplaintEvidenceView(ApiView):

@@ -22,7 +22,8 @@ def lock_complaint(complaint: Complaint, version: int | None) -> Complaint:
     """Re-read the complaint under a row lock and check the caller's version."""
     locked = (
         Complaint.objects.select_for_update(of=("self",))
-        .select_related("reporter", "category", "election", "assignee")
+        # Everything the caller shows afterwards (the API answers this very object).
+        .select_related("reporter", "category", "election", "assignee", "polling_station", "unit", "duplicate_of")
         .get(pk=complaint.pk)
     )
     if version is not None and int(version) != locked.version:
