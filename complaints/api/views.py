@@ -7,6 +7,7 @@ from typing import Any, cast
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 from django.db.models import prefetch_related_objects
 from django.http import FileResponse
 from django.urls import reverse
@@ -380,9 +381,8 @@ class ComplaintTakeView(ApiView):
         serializer = s.TakeSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         version = requested_version(request, serializer.validated_data.get("version"))
-        complaint = services.complaint_assign(
-            complaint=complaint, assignee=request.user, actor=request.user, version=version
-        )
+        taker = cast(User, request.user)  # IsAuthenticated: an account, never AnonymousUser
+        complaint = services.complaint_assign(complaint=complaint, assignee=taker, actor=taker, version=version)
         return detail_response(request, complaint)
 
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from complaints import workflow
-from complaints.access import GROUP_REVIEWER, roles_for, staff_in_scope
+from complaints.access import GROUP_REVIEWER, Actor, roles_for, staff_in_scope
 from complaints.audit import audit_append
 from complaints.errors import ComplaintClosed, ValidationFailed
 from complaints.events import EventType
@@ -20,7 +21,9 @@ from complaints.services._common import lock_complaint, save_complaint
 
 
 @transaction.atomic
-def complaint_assign(*, complaint: Complaint, assignee: Any, actor: Any, version: int | None = None) -> Complaint:
+def complaint_assign(
+    *, complaint: Complaint, assignee: User | None, actor: Actor, version: int | None = None
+) -> Complaint:
     """Coordinators assign anyone in scope; reviewers may only take a complaint for themselves."""
     complaint = lock_complaint(complaint, version)
     roles = roles_for(actor, complaint)
@@ -68,7 +71,7 @@ def least_loaded_reviewer(complaint: Complaint) -> Any:
 
 
 @transaction.atomic
-def complaint_auto_assign(*, complaint: Complaint, actor: Any) -> Complaint:
+def complaint_auto_assign(*, complaint: Complaint, actor: Actor) -> Complaint:
     """Triage's auto-assignment: the least-loaded reviewer whose scope covers the complaint."""
     reviewer = least_loaded_reviewer(complaint)
     if reviewer is None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -49,7 +47,7 @@ def note_add(*, complaint: Complaint, actor: Actor, body: str, visibility: str =
 
 
 @transaction.atomic
-def reporter_reveal(*, complaint: Complaint, actor: Any, purpose: str = "") -> Reporter:
+def reporter_reveal(*, complaint: Complaint, actor: Actor, purpose: str = "") -> Reporter:
     """Return the reporter's identity to a permitted user, and audit that they saw it."""
     if not roles_for(actor, complaint) & workflow.STAFF or not can_view_identity(actor):
         raise workflow.NotAllowed(_("You may not see who filed this complaint."))
