@@ -195,7 +195,7 @@ class ReporterAdmin(ReadOnlyMixin, admin.ModelAdmin):
     ) -> HttpResponse:
         reporter = self.get_object(request, object_id)
         if reporter is not None and self.has_view_permission(request, reporter):
-            services.reporter_reveal(complaint=reporter.complaint, actor=request.user, purpose="admin")
+            services.reporter_reveal(complaint=reporter.complaint, actor=request.user, purpose="read in the admin")
         return super().change_view(request, object_id, form_url, extra_context)
 
 

@@ -71,6 +71,16 @@ def get_complaint(request: Request, code: str) -> Complaint:
         raise exceptions.NotFound(_("No complaint with this receipt code.")) from None
 
 
+def reader_context(request: Request, complaint: Complaint) -> dict[str, Any]:
+    """What timeline and notes serializers need to know about the reader and the filer."""
+    reporter = getattr(complaint, "reporter", None)
+    return {
+        "request": request,
+        "staff": s.is_staff_reader(request.user, complaint),
+        "reporter_user_id": reporter.user_id if reporter is not None else None,
+    }
+
+
 def requested_version(request: Request, body_version: int | None) -> int | None:
     """The version the caller acts on: the body's ``version``, else the If-Match header."""
     if body_version is not None:
@@ -196,7 +206,7 @@ class ComplaintTimelineView(ApiView):
     def get(self, request: Request, code: str) -> Response:
         complaint = get_complaint(request, code)
         events = selectors.timeline_for(user=request.user, complaint=complaint)
-        context = {"request": request, "staff": s.is_staff_reader(request.user, complaint)}
+        context = reader_context(request, complaint)
         return Response(s.TimelineEventSerializer(events, many=True, context=context).data)
 
 
@@ -215,7 +225,7 @@ class ComplaintNotesView(ApiView):
     def get(self, request: Request, code: str) -> Response:
         complaint = get_complaint(request, code)
         notes = selectors.notes_for(user=request.user, complaint=complaint)
-        context = {"request": request, "staff": s.is_staff_reader(request.user, complaint)}
+        context = reader_context(request, complaint)
         return Response(s.NoteSerializer(notes, many=True, context=context).data)
 
     @extend_schema(
@@ -230,7 +240,7 @@ class ComplaintNotesView(ApiView):
         serializer = s.NoteCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         note = services.note_add(complaint=complaint, actor=request.user, **serializer.validated_data)
-        context = {"request": request, "staff": s.is_staff_reader(request.user, complaint)}
+        context = reader_context(request, complaint)
         return Response(s.NoteSerializer(note, context=context).data, status=status.HTTP_201_CREATED)
 
 
@@ -431,18 +441,19 @@ class ComplaintReporterView(ApiView):
     @extend_schema(
         operation_id="complaints_reporter",
         summary="Who filed the complaint (permission `view_reporter_identity`; every read is audited)",
-        parameters=[
-            CODE_PARAM,
-            OpenApiParameter(
-                "purpose", OpenApiTypes.STR, required=False, description="Why you need it; kept in the audit log."
-            ),
-        ],
+        description="A POST, so that no link can trigger it and the purpose never lands in a URL or an "
+        "access log. The purpose is required and kept in the complaint's audit chain.",
+        parameters=[CODE_PARAM],
+        request=s.RevealSerializer,
         responses={200: s.ReporterSerializer},
     )
-    def get(self, request: Request, code: str) -> Response:
+    def post(self, request: Request, code: str) -> Response:
         complaint = get_complaint(request, code)
-        purpose = str(request.query_params.get("purpose", ""))[:500].replace("\x00", "")
-        reporter = services.reporter_reveal(complaint=complaint, actor=request.user, purpose=purpose)
+        body = s.RevealSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        reporter = services.reporter_reveal(
+            complaint=complaint, actor=request.user, purpose=body.validated_data["purpose"]
+        )
         return Response(s.ReporterSerializer(reporter).data, headers={"Cache-Control": "no-store"})
 
 

@@ -46,11 +46,29 @@ def note_add(*, complaint: Complaint, actor: Actor, body: str, visibility: str =
     return note
 
 
+# The purpose is kept in the audit chain: a sentence, not a document.
+REVEAL_PURPOSE_MAX_LENGTH = 200
+
+
+def _check_purpose(purpose: str) -> str:
+    purpose = purpose.strip()
+    if not purpose:
+        raise ValidationFailed(_("Say why you need to see who filed it; this is kept in the audit log."), "purpose")
+    if len(purpose) > REVEAL_PURPOSE_MAX_LENGTH:
+        raise ValidationFailed(
+            _("Keep the purpose under %(n)s characters.") % {"n": REVEAL_PURPOSE_MAX_LENGTH}, "purpose"
+        )
+    if any(ord(ch) < 32 for ch in purpose):
+        raise ValidationFailed(_("The purpose must be one line of plain text."), "purpose")
+    return purpose
+
+
 @transaction.atomic
-def reporter_reveal(*, complaint: Complaint, actor: Actor, purpose: str = "") -> Reporter:
-    """Return the reporter's identity to a permitted user, and audit that they saw it."""
+def reporter_reveal(*, complaint: Complaint, actor: Actor, purpose: str) -> Reporter:
+    """Return the reporter's identity to a permitted user who says why, and audit that they saw it."""
     if not roles_for(actor, complaint) & workflow.STAFF or not can_view_identity(actor):
         raise workflow.NotAllowed(_("You may not see who filed this complaint."))
+    purpose = _check_purpose(purpose)
     locked = lock_complaint(complaint, None)
     audit_append(complaint=locked, action="identity_viewed", actor=actor, payload={"purpose": purpose})
     return locked.reporter

@@ -182,7 +182,7 @@ def _detail_context(request: HttpRequest, complaint: Complaint, **extra: Any) ->
         "can_take": complaint.assignee_id != user.pk and complaint.status not in workflow.TERMINAL_STATES,
         "can_release": complaint.assignee_id is not None and (complaint.assignee_id == user.pk or senior),
         "can_view_identity": can_view_identity(user),
-        "identity_form": IdentityForm(),
+        "identity_form": extra.pop("identity_form", None) or IdentityForm(),
         "identity": None,
         "conflict": None,
     }
@@ -310,9 +310,15 @@ def complaint_identity(request: HttpRequest, code: str) -> HttpResponse:
     form = IdentityForm(request.POST)
     purpose = form.cleaned_data["purpose"] if form.is_valid() else ""
     try:
+        # The service checks the permission first (403), then the purpose (the form shows why).
         reporter = services.reporter_reveal(complaint=complaint, actor=request.user, purpose=purpose)
     except workflow.NotAllowed as exc:
         raise PermissionDenied(str(exc)) from None
+    except services.ValidationFailed as exc:
+        if "purpose" not in form.errors:
+            form.add_error("purpose", str(exc))
+        context = _detail_context(request, complaint, identity_form=form)
+        return render(request, "complaints/review/detail.html", context, status=400)
     complaint = _get_complaint(request, code)  # the new audit event is on the timeline
     return render(request, "complaints/review/detail.html", _detail_context(request, complaint, identity=reporter))
 

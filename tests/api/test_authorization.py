@@ -47,7 +47,7 @@ CASES: list[tuple[str, str, str, Any, dict[str, int]]] = [
         {"assignee": "coordinator"},
         row(401, 403, 404, 403, 404, 200, 200),
     ),
-    ("reporter", "get", "/complaints/{code}/reporter/", None, row(401, 403, 404, 403, 404, 200, 200)),
+    ("reporter", "post", "/complaints/{code}/reporter/", {"purpose": "court"}, row(401, 403, 404, 403, 404, 200, 200)),
     ("evidence list", "get", "/complaints/{code}/evidence/", None, row(401, 200, 404, 200, 404, 200, 200)),
     ("evidence upload", "post", "/complaints/{code}/evidence/", "FILE", row(401, 201, 404, 201, 404, 201, 201)),
     ("download", "get", "/evidence/{evidence}/download/", None, row(401, 200, 404, 200, 404, 200, 200)),
@@ -133,7 +133,8 @@ def test_reporter_identity_is_never_inlined(callers, observer_complaint):
 
 
 def test_reporter_reveal_is_audited(callers, observer_complaint):
-    response = callers["coordinator"].get(f"{API}/complaints/{observer_complaint.code}/reporter/?purpose=court")
+    url = f"{API}/complaints/{observer_complaint.code}/reporter/"
+    response = callers["coordinator"].post(url, {"purpose": "court"}, format="json")
     assert response.status_code == 200
     assert response.json()["full_name"] == "Айгуль Observer"
     assert response["Cache-Control"] == "no-store"

@@ -107,7 +107,9 @@ def calls(anon, client_for, people, observer_complaint, file_complaint, filing_p
         ),
         "note": lambda: reviewer.post(f"{API}/complaints/{code}/notes/", {"body": "Проверить."}, format="json"),
         "evidence": lambda: observer.post(f"{API}/complaints/{code}/evidence/", {"file": png}, format="multipart"),
-        "reporter_reveal": lambda: coordinator.get(f"{API}/complaints/{code}/reporter/?purpose=TIK"),
+        "reporter_reveal": lambda: coordinator.post(
+            f"{API}/complaints/{code}/reporter/", {"purpose": "TIK"}, format="json"
+        ),
         "complainant_withdraw": lambda: anon.post(
             f"{API}/status/transitions/",
             {"code": anonymous.complaint.code, "secret": anonymous.secret, "action": "withdraw"},

@@ -322,3 +322,22 @@ def test_the_timeline_never_names_the_filer(client, coordinator, make_user, file
     assert "Жанар" not in html
     assert "filer-zhanar" not in html
     assert "the complainant" in html
+
+
+def test_identity_needs_a_purpose_and_a_csrf_token(client, make_user, territory, file_complaint):
+    from django.test import Client
+
+    complaint = file_complaint(full_name="Айгуль Сейтова", email="aigul@example.org")
+    coordinator = make_user("coordinator", [territory["pav"]])
+    client.force_login(coordinator)
+    url = reverse("web-complaint-identity", args=[complaint.code])
+    before = complaint.audit_events.count()
+    refused = client.post(url, {"purpose": ""})
+    assert refused.status_code == 400
+    assert "Айгуль" not in refused.content.decode()
+    assert complaint.audit_events.count() == before
+    cross_site = Client(enforce_csrf_checks=True)
+    cross_site.force_login(coordinator)
+    assert cross_site.post(url, {"purpose": "call back"}).status_code == 403
+    assert complaint.audit_events.count() == before
+    assert client.get(url).status_code == 405

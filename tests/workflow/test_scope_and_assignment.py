@@ -34,7 +34,7 @@ def test_scoped_reviewer_cannot_reach_other_region_anywhere(pavlodar_reviewer, a
     with pytest.raises(Complaint.DoesNotExist):
         services.note_add(complaint=almaty_complaint, actor=pavlodar_reviewer, body="тест")
     with pytest.raises(workflow.NotAllowed):
-        services.reporter_reveal(complaint=almaty_complaint, actor=pavlodar_reviewer)
+        services.reporter_reveal(complaint=almaty_complaint, actor=pavlodar_reviewer, purpose="court")
     assert almaty_complaint not in selectors.duplicate_suggestions(user=pavlodar_reviewer, complaint=own)
     assert AuditEvent.objects.filter(complaint=almaty_complaint).count() == 1
 

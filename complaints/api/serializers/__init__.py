@@ -42,6 +42,7 @@ from complaints.api.serializers.complaints import (
     FilingSerializer,
     PollingStationBriefSerializer,
     ReporterSerializer,
+    RevealSerializer,
 )
 from complaints.api.serializers.notes import (
     COMPLAINANT_PAYLOAD_KEYS,
@@ -122,6 +123,7 @@ __all__ = [
     "ReceiptSerializer",
     "ReceiptStatusSerializer",
     "ReporterSerializer",
+    "RevealSerializer",
     "SECRET_PATTERN",
     "StrictJSONMixin",
     "TRANSITION_WITH_ACTION",

@@ -10,6 +10,7 @@ from rest_framework import serializers
 
 from complaints.access import roles_for
 from complaints.api.serializers.common import (
+    NOT_BLANK,
     ActionSerializer,
     CachedFieldsMixin,
     StrictJSONMixin,
@@ -27,6 +28,7 @@ from complaints.models import (
 )
 from complaints.models.complaint import DESCRIPTION_MAX_LENGTH
 from complaints.models.taxonomy import LANGUAGES
+from complaints.services.notes import REVEAL_PURPOSE_MAX_LENGTH
 
 
 class PollingStationBriefSerializer(CachedFieldsMixin, serializers.ModelSerializer[PollingStation]):
@@ -188,6 +190,14 @@ class ReporterSerializer(serializers.ModelSerializer[Reporter]):
         model = Reporter
         fields = ["is_anonymous", "full_name", "email", "phone", "language", "username"]
         read_only_fields = fields
+
+
+class RevealSerializer(StrictJSONMixin, serializers.Serializer[Any]):
+    purpose = serializers.CharField(
+        max_length=REVEAL_PURPOSE_MAX_LENGTH,
+        validators=[NOT_BLANK],
+        help_text="Why you need to see who filed it (one line); kept in the audit log with your name.",
+    )
 
 
 class EvidenceUploadSerializer(serializers.Serializer[Any]):
