@@ -48,8 +48,10 @@ def hash_secret(secret: str) -> str:
 class Access:
     user_id: int | None
     staff_roles: frozenset[Role]
-    # Materialised paths of the units the user is scoped to; empty = everywhere.
+    # Materialised paths of the units the user is scoped to. Empty = nowhere, unless nationwide:
+    # a reviewer whose profile lost its units sees nothing rather than everything.
     scope_paths: tuple[str, ...]
+    nationwide: bool = False
 
     @property
     def is_staff_reviewer(self) -> bool:
@@ -59,8 +61,12 @@ class Access:
     def is_admin(self) -> bool:
         return Role.ADMIN in self.staff_roles
 
+    @property
+    def everywhere(self) -> bool:
+        return self.is_admin or (bool(self.staff_roles) and self.nationwide)
+
     def covers(self, unit_path: str) -> bool:
-        if self.is_admin or not self.scope_paths:
+        if self.everywhere:
             return True
         return any(unit_path.startswith(p) for p in self.scope_paths)
 
@@ -93,17 +99,20 @@ def access_for(user: Any) -> Access:
     if GROUP_REVIEWER in groups:
         roles.add(Role.REVIEWER)
     paths: tuple[str, ...] = ()
-    preloaded_paths: tuple[str, ...] | None = getattr(user, "_registry_scope_paths", None)
-    if roles and Role.ADMIN not in roles and preloaded_paths is not None:
-        paths = preloaded_paths
+    nationwide = False
+    preloaded_scope: tuple[bool, tuple[str, ...]] | None = getattr(user, "_registry_scope", None)
+    if roles and Role.ADMIN not in roles and preloaded_scope is not None:
+        nationwide, paths = preloaded_scope
     elif roles and Role.ADMIN not in roles:
-        paths = tuple(
-            Profile.units.through.objects.filter(profile__user=user).values_list("territorialunit__path", flat=True)
-        )
+        # One query: the flag and the units' paths (no profile: no scope, fails closed).
+        rows = list(Profile.objects.filter(user=user).values_list("nationwide", "units__path"))
+        nationwide = any(flag for flag, _ in rows)
+        paths = tuple(path for _, path in rows if path)
     access = Access(
         user_id=user.pk,
         staff_roles=frozenset(roles),
         scope_paths=paths,
+        nationwide=nationwide,
     )
     user._registry_access = access
     return access
@@ -118,14 +127,18 @@ def preload_access(users: Iterable[Any]) -> None:
     rows = get_user_model().objects.filter(pk__in={u.pk for u in pending})
     names: dict[int, set[str]] = defaultdict(set)
     paths: dict[int, set[str]] = defaultdict(set)
-    for user_id, name, path in rows.values_list("pk", "groups__name", "profile__units__path"):
+    nationwide: set[int] = set()
+    columns = ("pk", "groups__name", "profile__units__path", "profile__nationwide")
+    for user_id, name, path, everywhere in rows.values_list(*columns):
         if name:
             names[user_id].add(name)
         if path:
             paths[user_id].add(path)
+        if everywhere:
+            nationwide.add(user_id)
     for user in pending:
         user._registry_group_names = sorted(names[user.pk])
-        user._registry_scope_paths = tuple(sorted(paths[user.pk]))
+        user._registry_scope = (user.pk in nationwide, tuple(sorted(paths[user.pk])))
 
 
 def can_view_identity(user: Any) -> bool:
@@ -136,7 +149,7 @@ def visible_complaints(user: Any, qs: QuerySet[Complaint] | None = None) -> Quer
     """Complaints the user may know exist: their own, plus their scope if they are staff."""
     qs = Complaint.objects.all() if qs is None else qs
     access = access_for(user)
-    if access.is_admin:
+    if access.everywhere:
         return qs
     # A subquery, not a join: OR-ed with the scope, a join to reporters forces a scan of both tables.
     own = (
@@ -144,11 +157,9 @@ def visible_complaints(user: Any, qs: QuerySet[Complaint] | None = None) -> Quer
         if access.user_id
         else Q(pk__in=[])
     )
-    if access.staff_roles:
-        if not access.scope_paths:
-            return qs  # unscoped staff see everything
+    if access.staff_roles and access.scope_paths:
         return qs.filter(access.scope_q() | own)
-    return qs.filter(own)
+    return qs.filter(own)  # not staff, or staff with no scope: only what they filed themselves
 
 
 def roles_for(user: Any, complaint: Complaint) -> set[Role]:
@@ -169,6 +180,6 @@ def staff_in_scope(complaint: Complaint, role_group: str) -> QuerySet[Any]:
     covering = [complaint.unit_path[: i + 1] for i, ch in enumerate(complaint.unit_path) if ch == "/"]
     return (
         User.objects.filter(is_active=True, groups__name=role_group)
-        .filter(Q(profile__units__isnull=True) | Q(profile__units__path__in=covering) | Q(profile__isnull=True))
+        .filter(Q(profile__nationwide=True) | Q(profile__units__path__in=covering))
         .distinct()
     )

@@ -115,7 +115,14 @@ def category(db: Any) -> Category:
 def make_user(db: Any, django_user_model: Any) -> Callable[..., Any]:
     counter = {"n": 0}
 
-    def make(role: str | None = None, units: list[TerritorialUnit] | None = None, **extra: Any) -> Any:
+    def make(
+        role: str | None = None,
+        units: list[TerritorialUnit] | None = None,
+        nationwide: bool | None = None,
+        **extra: Any,
+    ) -> Any:
+        """A user of ``role``. Staff given no ``units`` are nationwide (as the demo coordinator is);
+        ``units=[]`` makes a staff member with no scope at all, who sees nothing."""
         counter["n"] += 1
         user = django_user_model.objects.create_user(
             username=extra.pop("username", f"{role or 'user'}{counter['n']}"),
@@ -127,7 +134,9 @@ def make_user(db: Any, django_user_model: Any) -> Callable[..., Any]:
             if not Group.objects.filter(name=role).exists():  # flushed by a transactional test
                 ensure_role_groups()
             user.groups.add(Group.objects.get(name=role))
-        profile = Profile.objects.create(user=user, language="ru")
+        if nationwide is None:
+            nationwide = units is None and role in ("reviewer", "coordinator")
+        profile = Profile.objects.create(user=user, language="ru", nationwide=nationwide)
         if units:
             profile.units.set(units)
         return user

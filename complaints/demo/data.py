@@ -46,6 +46,7 @@ class DemoUser:
     first_name: str
     last_name: str
     units: tuple[str, ...] = ()
+    nationwide: bool = False  # staff with no units see nothing unless nationwide
     superuser: bool = False
 
     @property
@@ -57,7 +58,7 @@ USERS: tuple[DemoUser, ...] = (
     DemoUser("observer", "observer", "Асель", "Нурланова"),
     DemoUser("reviewer", "reviewer", "Дмитрий", "Ковалёв", units=("pav",)),
     DemoUser("reviewer_almaty", "reviewer", "Айгерим", "Сейткали", units=("ala",)),
-    DemoUser("coordinator", "coordinator", "Марат", "Ахметов"),
+    DemoUser("coordinator", "coordinator", "Марат", "Ахметов", nationwide=True),
     DemoUser("admin", "admin", "Администратор", "Реестра", superuser=True),
 )
 

@@ -141,7 +141,7 @@ def _user_create(spec: DemoUser, password: str) -> Any:
         is_superuser=spec.superuser,
     )
     user.groups.add(Group.objects.get(name=spec.role))
-    profile = Profile.objects.create(user=user, language="ru")
+    profile = Profile.objects.create(user=user, language="ru", nationwide=spec.nationwide)
     if spec.units:
         profile.units.set(TerritorialUnit.objects.filter(code__in=spec.units))
     return user

@@ -3,7 +3,7 @@
 Split by area; every model is re-exported here so ``complaints.models.X`` works.
 """
 
-from complaints.models.access import ApiKey, Profile
+from complaints.models.access import ApiKey, Profile, ScopeChange
 from complaints.models.audit import AuditEvent
 from complaints.models.complaint import (
     Channel,
@@ -51,6 +51,7 @@ __all__ = [
     "OutboxStatus",
     "PollingStation",
     "Profile",
+    "ScopeChange",
     "Reporter",
     "Severity",
     "Status",

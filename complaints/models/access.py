@@ -13,12 +13,18 @@ from complaints.models.territory import TerritorialUnit
 class Profile(models.Model):
     """Per-user settings: UI/email language and the territorial scope of reviewers and coordinators.
 
-    A unit covers its descendants. No units means no territorial restriction.
+    A unit covers its descendants. Staff with no unit see no complaint (scope fails closed)
+    unless marked ``nationwide``; every change of scope is recorded as a ``ScopeChange``.
     """
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile")
     language = models.CharField(_("language"), max_length=8, default="ru")
     units = models.ManyToManyField(TerritorialUnit, blank=True, related_name="+", verbose_name=_("scope"))
+    nationwide = models.BooleanField(
+        _("nationwide"),
+        default=False,
+        help_text=_("Sees complaints from every region. Without it, and without units, a staff member sees none."),
+    )
 
     class Meta:
         verbose_name = _("profile")
@@ -26,6 +32,33 @@ class Profile(models.Model):
 
     def __str__(self) -> str:
         return f"profile of {self.user_id}"
+
+
+class ScopeChange(models.Model):
+    """Who widened or narrowed whose territorial scope, and when: append-only."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("staff member")
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("changed by"),
+    )
+    before = models.JSONField(_("before"))
+    after = models.JSONField(_("after"))
+    created_at = models.DateTimeField(_("changed at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("scope change")
+        verbose_name_plural = _("scope changes")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"scope of {self.user_id} at {self.created_at:%Y-%m-%d %H:%M}"
 
 
 class ApiKey(AbstractAPIKey):

@@ -29,6 +29,7 @@ from complaints.services.filing import Filing, complaint_file
 from complaints.services.housekeeping import housekeeping_purge
 from complaints.services.notes import note_add, reporter_reveal
 from complaints.services.sla import sla_breach_mark, sla_check
+from complaints.services.staff import record_scope_change, scope_snapshot, staff_set_scope
 from complaints.services.transitions import complaint_answer, complaint_transition
 from complaints.services.webhooks import (
     outbox_replay,
@@ -65,10 +66,13 @@ __all__ = [
     "least_loaded_reviewer",
     "note_add",
     "outbox_replay",
+    "record_scope_change",
     "reporter_reveal",
     "sanitize_filename",
+    "scope_snapshot",
     "sla_breach_mark",
     "sla_check",
+    "staff_set_scope",
     "webhook_secret_rotate",
     "webhook_subscribe",
     "webhook_unsubscribe",

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.validators import RegexValidator
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _l
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from complaints.access import roles_for
 from complaints.api.serializers.common import (
-    NOT_BLANK,
     ActionSerializer,
     CachedFieldsMixin,
     StrictJSONMixin,
@@ -195,7 +196,8 @@ class ReporterSerializer(serializers.ModelSerializer[Reporter]):
 class RevealSerializer(StrictJSONMixin, serializers.Serializer[Any]):
     purpose = serializers.CharField(
         max_length=REVEAL_PURPOSE_MAX_LENGTH,
-        validators=[NOT_BLANK],
+        # One line with something in it: what the service accepts, stated in the schema.
+        validators=[RegexValidator(r"^[^\x00-\x1f]*[^\s\x00-\x1f\x85][^\x00-\x1f]*$", _l("Write one line."))],
         help_text="Why you need to see who filed it (one line); kept in the audit log with your name.",
     )
 
