@@ -19,14 +19,14 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-## run: the embedded default (SQLite, in-process tasks, demo data) on http://127.0.0.1:8000
+## run: the embedded default on http://127.0.0.1:8000: SQLite, demo data, the web server and
+## a Celery worker with embedded beat on a SQLite broker (no service to install); Ctrl-C stops all
 run: export SITE_URL ?= http://$(HOST):$(PORT)
 run: $(STAMP)
 	$(PY) manage.py migrate --no-input
 	$(PY) manage.py collectstatic --no-input --verbosity 0
 	$(PY) manage.py seed_demo
-	@echo "Serving on http://$(HOST):$(PORT)/  (Ctrl-C to stop)"
-	$(PY) manage.py runserver --noreload $(HOST):$(PORT)
+	$(PY) manage.py run_embedded $(HOST):$(PORT)
 
 ## test: the whole suite (services it cannot reach are skipped, unless CI=true)
 test: $(STAMP)
@@ -61,8 +61,11 @@ web: $(STAMP)
 	$(PY) manage.py collectstatic --no-input --verbosity 0
 	$(BIN)/gunicorn registry.wsgi:application --bind $(HOST):$(PORT) --workers $${WEB_CONCURRENCY:-4} --access-logfile -
 
+## worker: a Celery worker; WORKER_QUEUES=mail (or webhooks, default, or a comma list) for
+## one pool per queue as in docker-compose.yml; every queue when unset
 worker: $(STAMP)
-	$(BIN)/celery -A registry worker --loglevel=INFO --concurrency=$${WORKER_CONCURRENCY:-2}
+	$(BIN)/celery -A registry worker --loglevel=INFO --concurrency=$${WORKER_CONCURRENCY:-2} \
+		$(if $(WORKER_QUEUES),-Q $(WORKER_QUEUES) --hostname=$$(echo $(WORKER_QUEUES) | tr , -)@%h)
 
 beat: $(STAMP)
 	$(BIN)/celery -A registry beat --loglevel=INFO --schedule=var/celerybeat-schedule

@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin
+from axes.admin import AccessAttemptAdmin as AxesAccessAttemptAdmin
+from axes.models import AccessAttempt
+from django import forms
+from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path, reverse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from rest_framework_api_key.admin import APIKeyModelAdmin
+from rest_framework_api_key.models import APIKey as LibraryAPIKey
 
 from complaints import services
 from complaints.access import visible_complaints
@@ -31,6 +40,25 @@ from complaints.models import (
     TerritorialUnit,
 )
 from complaints.notifications import admin as notifications_admin  # noqa: F401 - registers the outbox admin
+from complaints.services.territory import ImportFailed, ImportResult, polling_stations_import_csv
+
+# API keys are complaints.ApiKey (below); the library's own model is unused, and its admin
+# section ("API Key Permissions", untranslated) only duplicated ours.
+if admin.site.is_registered(LibraryAPIKey):
+    admin.site.unregister(LibraryAPIKey)
+
+
+class AccessAttemptAdmin(AxesAccessAttemptAdmin):
+    """django-axes' admin, with a translatable header for its status column."""
+
+    @admin.display(description=_("Status"))
+    def status(self, obj: AccessAttempt) -> str:
+        return str(super().status(obj))
+
+
+if admin.site.is_registered(AccessAttempt):
+    admin.site.unregister(AccessAttempt)
+admin.site.register(AccessAttempt, AccessAttemptAdmin)
 
 
 class ReadOnlyMixin:
@@ -71,6 +99,95 @@ class PollingStationAdmin(admin.ModelAdmin):
     list_filter = [("unit", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["number", "address"]
     autocomplete_fields = ["unit"]
+    change_list_template = "admin/complaints/pollingstation/change_list.html"
+
+    def get_urls(self) -> list[URLPattern]:
+        view = self.admin_site.admin_view(self.import_view)
+        return [path("import/", view, name="complaints_pollingstation_import"), *super().get_urls()]
+
+    def has_import_permission(self, request: HttpRequest) -> bool:
+        """Importing creates units and stations and changes stations: all three permissions."""
+        user = request.user
+        return all(
+            user.has_perm(f"complaints.{perm}")
+            for perm in ("add_pollingstation", "change_pollingstation", "add_territorialunit")
+        )
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
+        extra_context = {**(extra_context or {}), "can_import": self.has_import_permission(request)}
+        return super().changelist_view(request, extra_context)
+
+    def import_view(self, request: HttpRequest) -> HttpResponse:
+        """The same all-or-nothing import as ``manage.py import_polling_stations``, from an uploaded file."""
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        form = TerritoryImportForm(request.POST or None, request.FILES or None)
+        errors: list[str] = []
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data["file"].read()
+            try:
+                result = polling_stations_import_csv(
+                    data=data, country=form.cleaned_data["country"], dry_run=form.cleaned_data["dry_run"]
+                )
+            except ImportFailed as failed:
+                errors = [str(error) for error in failed.errors]
+            else:
+                self.message_user(request, import_summary(result, dry_run=form.cleaned_data["dry_run"]))
+                if form.cleaned_data["dry_run"]:
+                    form = TerritoryImportForm(initial={"country": form.cleaned_data["country"]})
+                else:
+                    return HttpResponseRedirect(reverse("admin:complaints_pollingstation_changelist"))
+        if errors:
+            self.message_user(
+                request,
+                gettext("%(count)s problem(s) found; nothing was imported. Fix the rows below and try again.")
+                % {"count": len(errors)},
+                level=messages.ERROR,
+            )
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": _("Import polling stations from CSV"),
+            "form": form,
+            "errors": errors,
+            "file_name": getattr(request.FILES.get("file"), "name", ""),
+        }
+        return TemplateResponse(request, "admin/complaints/pollingstation/import.html", context)
+
+
+class TerritoryImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("CSV file"),
+        help_text=_(
+            "UTF-8, with a header row: region_code, district_code, station_number, address, and, to create "
+            "units, region_name_ru and district_name_ru (see docs/import.md)."
+        ),
+    )
+    country = forms.CharField(
+        label=_("Country code"),
+        initial="kz",
+        max_length=40,
+        help_text=_("The existing unit that new regions are created under."),
+    )
+    dry_run = forms.BooleanField(
+        label=_("Only check the file"), required=False, help_text=_("Report what would change; save nothing.")
+    )
+
+
+def import_summary(result: ImportResult, *, dry_run: bool) -> str:
+    prefix = gettext("Dry run, nothing saved. Would have imported") if dry_run else gettext("Imported")
+    return gettext(
+        "%(prefix)s %(rows)s rows: %(created)s stations created, %(updated)s updated, "
+        "%(unchanged)s unchanged; %(regions)s regions and %(districts)s districts created."
+    ) % {
+        "prefix": prefix,
+        "rows": result.rows,
+        "created": result.stations_created,
+        "updated": result.stations_updated,
+        "unchanged": result.stations_unchanged,
+        "regions": len(result.regions_created),
+        "districts": len(result.districts_created),
+    }
 
 
 @admin.register(Category)
@@ -212,8 +329,13 @@ class AuditEventAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
 @admin.register(ApiKey)
 class ApiKeyAdmin(APIKeyModelAdmin):
-    list_display = (*APIKeyModelAdmin.list_display, "user")  # type: ignore[assignment]
+    # The library's columns, with its untranslatable "Has expired" replaced by our own.
+    list_display = ("prefix", "name", "created", "expiry_date", "expired", "revoked", "user")  # type: ignore[assignment]
     search_fields = (*APIKeyModelAdmin.search_fields, "user__username")  # type: ignore[assignment]
+
+    @admin.display(description=_("expired"), boolean=True)
+    def expired(self, obj: ApiKey) -> bool:
+        return bool(obj.has_expired)
 
 
 class ProfileInline(admin.StackedInline):
@@ -229,3 +351,9 @@ admin.site.unregister(User)
 @admin.register(User)
 class RegistryUserAdmin(UserAdmin):
     inlines = [ProfileInline]
+
+
+from complaints import (  # noqa: E402
+    documents_admin,  # noqa: F401 - registers the document admin
+    legal_admin,  # noqa: F401 - registers the legal case admin
+)

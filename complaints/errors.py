@@ -6,6 +6,8 @@ here imports application code, so any module may raise these without a cycle.
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
+
 
 class ServiceError(Exception):
     """A refusal with a message for humans and a stable ``code`` for machines."""
@@ -59,6 +61,35 @@ class ReplayRefused(ServiceError):
     """An outbox row cannot be replayed; the message says why and what to do."""
 
     code = "replay_refused"
+
+
+# --- outages: the request was fine, the server cannot serve it now ---------------
+
+
+class Unavailable(Exception):
+    """Not the caller's fault and not a bug: a resource is missing for now; try again later."""
+
+    code = "unavailable"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = None
+
+
+class StorageFull(Unavailable):
+    """No room left to store files (ENOSPC, a quota): HTTP 507, and nothing of the attempt is kept."""
+
+    code = "storage_full"
+
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(
+            message
+            or _(
+                "There is no room left on the server to store files, so nothing was saved. "
+                "Please try again in a few minutes."
+            )
+        )
 
 
 # --- the workflow's refusals ---------------------------------------------------

@@ -22,6 +22,11 @@ class EventType(StrEnum):
     SLA_BREACHED = "complaint.sla_breached"
     STATUS_CHANGED = "complaint.status_changed"
     DIGEST_DAILY = "digest.daily"
+    CASE_SUBMITTED = "case.submitted"
+    CASE_DECIDED = "case.decided"
+    CASE_DEADLINE_APPROACHING = "case.deadline_approaching"
+    CASE_DEADLINE_MISSED = "case.deadline_missed"
+    CASE_APPEALED = "case.appealed"
 
 
 class Audience(StrEnum):
@@ -56,6 +61,14 @@ EVENTS: dict[EventType, Event] = {
         Event(EventType.SLA_BREACHED, {A.COORDINATOR: "sla_breached"}),
         Event(EventType.STATUS_CHANGED, why_no_email="the specific event of the transition tells people"),
         Event(EventType.DIGEST_DAILY, {A.COORDINATOR: "digest"}, webhook=False),
+        Event(
+            EventType.CASE_SUBMITTED,
+            why_no_email="a coordinator records it; the complainant hears of it by complaint.escalated",
+        ),
+        Event(EventType.CASE_DECIDED, {A.COMPLAINANT: "case_decided", A.COORDINATOR: "case_decided"}),
+        Event(EventType.CASE_DEADLINE_APPROACHING, {A.COORDINATOR: "case_deadline_approaching"}),
+        Event(EventType.CASE_DEADLINE_MISSED, {A.COORDINATOR: "case_deadline_missed"}),
+        Event(EventType.CASE_APPEALED, {A.COMPLAINANT: "case_appealed", A.COORDINATOR: "case_appealed"}),
     )
 }
 

@@ -1,16 +1,26 @@
 """Upload handlers that compute SHA-256 while the upload streams in.
 
 Django hands each chunk to the handler as it arrives; we update a hash as we go,
-so evidence is never read back whole into memory to be hashed.
+so evidence is never read back whole into memory to be hashed. Uploads too large for
+memory are spooled to a temporary file: if its disk is full, the temporary file is
+removed and ``StorageFull`` raised (507), never a bare OSError (500).
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import hashlib
+from collections.abc import Iterator
 from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.core.files.uploadhandler import MemoryFileUploadHandler, TemporaryFileUploadHandler
+
+from complaints.errors import StorageFull
+
+# errno values meaning "no room": the disk is full, or a quota is used up.
+NO_ROOM = frozenset(code for code in (errno.ENOSPC, getattr(errno, "EDQUOT", None)) if code is not None)
 
 
 class _HashingMixin:
@@ -54,13 +64,30 @@ class HashingMemoryUploadHandler(_HashingMixin, MemoryFileUploadHandler):
 
 
 class HashingTemporaryUploadHandler(_HashingMixin, TemporaryFileUploadHandler):
+    @contextlib.contextmanager
+    def _disk(self) -> Iterator[None]:
+        """A full disk while spooling: drop the temporary file (closing deletes it) and say so."""
+        try:
+            yield
+        except OSError as exc:
+            if exc.errno not in NO_ROOM:
+                raise
+            spool = getattr(self, "file", None)
+            if spool is not None:
+                with contextlib.suppress(OSError):
+                    spool.close()
+            raise StorageFull() from exc
+
     def new_file(self, *args: Any, **kwargs: Any) -> None:
-        super().new_file(*args, **kwargs)
+        with self._disk():
+            super().new_file(*args, **kwargs)
         self._start()
 
     def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes | None:
         self._update(raw_data)
-        return super().receive_data_chunk(raw_data, start)
+        with self._disk():
+            return super().receive_data_chunk(raw_data, start)
 
     def file_complete(self, file_size: int) -> UploadedFile | None:
-        return self._finish(super().file_complete(file_size))
+        with self._disk():
+            return self._finish(super().file_complete(file_size))

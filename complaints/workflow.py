@@ -63,6 +63,7 @@ class Effect(StrEnum):
     UNLINK_ORIGINAL = "unlink_original"  # the link is removed; both timelines say so
     NOTE_TO_COMPLAINANT = "note_to_complainant"  # the comment is a message to the complainant
     NOTE_FROM_COMPLAINANT = "note_from_complainant"  # the comment is the complainant's answer
+    FILE_SUBMISSION = "file_submission"  # the authority and its number become a Submission (the legal case)
 
 
 @dataclass(frozen=True)
@@ -168,6 +169,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         _("Escalate to the authority"),
         {R.AUTHORITY, R.AUTHORITY_REFERENCE},
         (EventType.ESCALATED,),
+        {Effect.FILE_SUBMISSION},
     ),
     _t(
         "resolve",

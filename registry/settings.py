@@ -135,6 +135,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # NUL in query strings and forms, JSON limits on /api/, 503 while the database is down,
+    # 507 when uploads find the disk full (after Locale: the pages speak the site's language).
+    "complaints.middleware.RobustnessMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -270,7 +273,9 @@ MEDIA_URL = "/media/"  # never served directly: evidence goes through a permissi
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    # WhiteNoise's hashed, compressed files once `collectstatic` ran; before that (or for a
+    # file added since) plain names, served from the apps: never a 500 for a missing manifest.
+    "staticfiles": {"BACKEND": "registry.staticfiles.StaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = env_bool("WHITENOISE_USE_FINDERS", True)
 FILE_UPLOAD_HANDLERS = [
@@ -301,11 +306,18 @@ SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
 # --- Celery -------------------------------------------------------------------
 # At-least-once delivery: a task is acknowledged only after it ran, and is
 # redelivered if the worker dies; tasks are idempotent (see notifications/).
-CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"
+# Without REDIS_URL (the embedded default) the broker is a SQLite file under VAR_DIR,
+# through kombu's SQLAlchemy transport: no server to install, and `make run` starts a
+# real worker with embedded beat beside the web server, so tasks run off the request
+# thread on the same code paths as the full stack. CELERY_BROKER_URL picks another
+# serverless transport (e.g. "filesystem://", folders under VAR_DIR/broker/).
+EMBEDDED_BROKER_URL = f"sqla+sqlite:///{VAR_DIR / 'celery-broker.sqlite3'}"
+CELERY_BROKER_URL = REDIS_URL or env_secret("CELERY_BROKER_URL") or EMBEDDED_BROKER_URL
 # No results are kept by default (tasks record their outcome in the database);
 # the integration tests point this at Redis to round-trip a task's return value.
 CELERY_RESULT_BACKEND = env_secret("CELERY_RESULT_BACKEND") or None
-CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
+# Never eager outside tests: tests/conftest.py turns it on for the unit tests.
+CELERY_TASK_ALWAYS_EAGER = False
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -316,7 +328,21 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 300)
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 240)
 # Must stay above the longest task, or Redis redelivers a task still running.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600)}
+CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600)}
+if CELERY_BROKER_URL.startswith(("sqla+", "sqlalchemy+")):
+    # kombu passes these to sqlalchemy.create_engine (an unknown key would fail there):
+    # wait up to 30 s for SQLite's write lock rather than fail a publish.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"connect_args": {"timeout": 30}}
+elif CELERY_BROKER_URL.startswith("filesystem:"):
+    _BROKER_DIR = VAR_DIR / "broker"
+    for _folder in ("queue", "control"):
+        (_BROKER_DIR / _folder).mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(_BROKER_DIR / "queue"),
+        "data_folder_out": str(_BROKER_DIR / "queue"),
+        "control_folder": str(_BROKER_DIR / "control"),
+        "polling_interval": 0.1,
+    }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Keep reconnecting after a Redis restart however long it takes: no manual step.
 CELERY_BROKER_CONNECTION_MAX_RETRIES = None
@@ -331,9 +357,22 @@ CELERY_WORKER_SOFT_SHUTDOWN_TIMEOUT = env_int("CELERY_SOFT_SHUTDOWN_TIMEOUT", 10
 CELERY_WORKER_ENABLE_SOFT_SHUTDOWN_ON_IDLE = True
 CELERY_TIMEZONE = TIME_ZONE
 # Every module that defines tasks; the worker imports these at start-up to register them.
-CELERY_IMPORTS = ["complaints.tasks", "complaints.notifications.tasks"]
+CELERY_IMPORTS = ["complaints.tasks", "complaints.notifications.tasks", "registry.celery"]
+# One queue per channel, each with a worker pool of its own (docker-compose.yml, `make
+# worker WORKER_QUEUES=...`): a slow webhook receiver can't hold up an email. Periodic
+# work (sweeps, SLA checks, digests) goes to "default". A worker started without -Q
+# consumes every queue listed here.
+CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_TASK_QUEUES: dict[str, dict[str, str]] = {"default": {}, "mail": {}, "webhooks": {}}
+CELERY_TASK_ROUTES = {
+    "complaints.notifications.tasks.deliver_email_message": {"queue": "mail"},
+    "complaints.notifications.tasks.deliver_outbox_message": {"queue": "webhooks"},
+}
+# Beat's record of when each entry last ran (`celery beat`, or the worker's embedded `-B`).
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
-    "sla-check": {"task": "complaints.tasks.sla_check", "schedule": 60.0},
+    "sla-check": {"task": "complaints.tasks.sla_check", "schedule": float(env_int("SLA_CHECK_SECONDS", 60))},
+    "case-deadlines": {"task": "complaints.tasks.case_deadlines_check", "schedule": 300.0},
     "outbox-sweep": {
         "task": "complaints.notifications.tasks.outbox_sweep",
         "schedule": float(env_int("OUTBOX_SWEEP_SECONDS", 5)),
@@ -344,9 +383,30 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "schedule": crontab(hour=env_int("DIGEST_HOUR", 8), minute=0),
     },
     "housekeeping": {"task": "complaints.tasks.housekeeping", "schedule": crontab(hour=3, minute=30)},
+    # Hourly signed audit checkpoint (skipped when no chain moved); milestones: `manage.py audit_checkpoint`.
+    "audit-checkpoint": {
+        "task": "complaints.tasks.audit_checkpoint",
+        "schedule": crontab(minute=env_int("AUDIT_CHECKPOINT_MINUTE", 0)),
+    },
 }
+if CELERY_BROKER_URL.startswith(("sqla+", "sqlalchemy+")):
+    # The SQLAlchemy transport keeps consumed messages (invisible): delete them hourly.
+    CELERY_BEAT_SCHEDULE["broker-purge"] = {
+        "task": "registry.celery.purge_consumed_broker_messages",
+        "schedule": 3600.0,
+    }
 
 # --- Domain -------------------------------------------------------------------
+# Audit checkpoints are signed with this Ed25519 key (PEM, or a 32-byte seed in hex/base64),
+# from the environment or AUDIT_SIGNING_KEY_FILE; it must live outside the database and
+# its backups. Unset (the embedded default, tests), a key file is generated at
+# AUDIT_SIGNING_KEY_PATH on first use, with a warning. Retired keys' public halves (PEM
+# files) keep old checkpoints verifiable: AUDIT_TRUSTED_PUBLIC_KEY_FILES=a.pem,b.pem.
+AUDIT_SIGNING_KEY = env_secret("AUDIT_SIGNING_KEY")
+AUDIT_SIGNING_KEY_PATH = Path(env_str("AUDIT_SIGNING_KEY_PATH", str(VAR_DIR / "audit-signing-key.pem")))
+AUDIT_TRUSTED_PUBLIC_KEY_FILES = env_list("AUDIT_TRUSTED_PUBLIC_KEY_FILES")
+# Where each checkpoint's public file is written (also served at /audit/checkpoints/<n>.json).
+AUDIT_CHECKPOINT_DIR = Path(env_str("AUDIT_CHECKPOINT_DIR", str(VAR_DIR / "checkpoints")))
 # SLA per severity, in minutes. Urgent: 100 minutes, the target of India's cVIGIL.
 SLA_MINUTES = {
     1: env_int("SLA_LOW_MINUTES", 7 * 24 * 60),
@@ -374,15 +434,55 @@ OUTBOX_BATCH_SECONDS = env_int("OUTBOX_BATCH_SECONDS", 180)
 # Attempts a webhook gets while its receiver answers 4xx (other than 408/410/429)
 # or a redirect: a configuration error that rarely fixes itself, so dead-letter early.
 OUTBOX_CLIENT_ERROR_ATTEMPTS = env_int("OUTBOX_CLIENT_ERROR_ATTEMPTS", 3)
-WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 10)
+# Webhook requests: seconds to connect, and to wait for each read of the answer. Short,
+# so a slow receiver costs a worker process at most CONNECT + READ seconds per attempt;
+# OUTBOX_CLAIM_SECONDS must stay above their sum.
+WEBHOOK_CONNECT_TIMEOUT = env_int("WEBHOOK_CONNECT_TIMEOUT", 3)
+WEBHOOK_READ_TIMEOUT = env_int("WEBHOOK_READ_TIMEOUT", 5)
+# At most this many attempts in flight per subscription; further deliveries wait
+# WEBHOOK_BUSY_RETRY_SECONDS (plus jitter) and are tried again, never dropped.
+WEBHOOK_MAX_IN_FLIGHT = env_int("WEBHOOK_MAX_IN_FLIGHT", 2)
+WEBHOOK_BUSY_RETRY_SECONDS = env_int("WEBHOOK_BUSY_RETRY_SECONDS", 2)
+# Circuit breaker: after this many failures in a row (timeouts, network errors, 408, 429,
+# 5xx) a subscription's deliveries wait, unsent, for the cool-down; it doubles on each
+# failed trial after the wait, up to the maximum, and a success resets it.
+WEBHOOK_BREAKER_FAILURES = env_int("WEBHOOK_BREAKER_FAILURES", 5)
+WEBHOOK_BREAKER_COOLDOWN_SECONDS = env_int("WEBHOOK_BREAKER_COOLDOWN_SECONDS", 30)
+WEBHOOK_BREAKER_MAX_COOLDOWN_SECONDS = env_int("WEBHOOK_BREAKER_MAX_COOLDOWN_SECONDS", 3600)
 WEBHOOK_ALLOW_PRIVATE_URLS = env_bool("WEBHOOK_ALLOW_PRIVATE_URLS", False)
 WEBHOOK_SECRET_OVERLAP_HOURS = env_int("WEBHOOK_SECRET_OVERLAP_HOURS", 24)
 # Public statistics never show a count below this (k-anonymity floor).
 PUBLIC_STATS_MIN_COUNT = env_int("PUBLIC_STATS_MIN_COUNT", 5)
 
+# --- Request limits, client address, outages --------------------------------------
+# The number of reverse proxies in front of the app, each appending the address it got the
+# request from to X-Forwarded-For (0: the header is ignored). The client's address is the
+# entry this many hops from the right, for every rate limit (API and web forms, through
+# NUM_PROXIES below too) and for login locking (AXES_CLIENT_IP_CALLABLE): one helper,
+# complaints.api.throttling.client_ip. Set it to exactly the number of your proxies: more
+# lets clients choose their address, fewer makes everyone share the proxy's.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+AXES_CLIENT_IP_CALLABLE = "complaints.api.throttling.client_ip"
+# JSON request bodies (complaints/api/parsers.py): larger than this answers 413 before the
+# body is read; nested deeper than this answers 400 before it is parsed.
+API_JSON_MAX_BYTES = env_int("API_JSON_MAX_BYTES", 1024 * 1024)
+API_JSON_MAX_DEPTH = env_int("API_JSON_MAX_DEPTH", 32)
+# While the database cannot be reached, requests answer 503 with this Retry-After (seconds).
+DB_UNAVAILABLE_RETRY_AFTER = env_int("DB_UNAVAILABLE_RETRY_AFTER", 10)
+# When a complaint says it happened: not before its election's campaign_starts_on (or, when
+# that is empty, this many days before the voting day), not after now plus this clock skew.
+ELECTION_CAMPAIGN_DAYS = env_int("ELECTION_CAMPAIGN_DAYS", 90)
+OCCURRED_AT_CLOCK_SKEW_MINUTES = env_int("OCCURRED_AT_CLOCK_SKEW_MINUTES", 10)
+
 # --- REST framework -----------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Our JSON parser bounds size and nesting and refuses NUL; multipart refuses NUL too.
+    "DEFAULT_PARSER_CLASSES": [
+        "complaints.api.parsers.JSONParser",
+        "complaints.api.parsers.MultiPartParser",
+    ],
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "complaints.api.auth.ApiKeyAuthentication",
         "rest_framework.authentication.SessionAuthentication",
@@ -397,7 +497,10 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Electoral irregularity complaint registry API",
-    "DESCRIPTION": "File, follow and review complaints about electoral irregularities.",
+    "DESCRIPTION": "File, follow and review complaints about electoral irregularities. "
+    "This document is in English; the API's messages follow the request's Accept-Language (ru, kk, en).",
+    # One language for the whole schema, whatever the request's (complaints/api/schema.py).
+    "DEFAULT_GENERATOR_CLASS": "complaints.api.schema.EnglishSchemaGenerator",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
@@ -411,6 +514,11 @@ SPECTACULAR_SETTINGS = {
         "SeverityEnum": "complaints.models.Severity",
         "WorkflowActionEnum": "complaints.workflow.ACTIONS",
         "ComplainantActionEnum": "complaints.api.serializers.COMPLAINANT_ACTIONS",
+        "SubmissionChannelEnum": "complaints.models.SubmissionChannel",
+        "AuthorityKindEnum": "complaints.models.AuthorityKind",
+        "RespondentKindEnum": "complaints.models.RespondentKind",
+        "DeadlineKindEnum": "complaints.models.DeadlineKind",
+        "ComplaintChannelEnum": "complaints.models.Channel",
     },
 }
 API_KEY_CUSTOM_HEADER = "HTTP_X_API_KEY"

@@ -12,7 +12,7 @@ from complaints.events import EVENTS, Audience, Event, EventType
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = ROOT / "complaints" / "templates" / "complaints" / "email"
-EVENT_LITERAL = re.compile(r"""["'](complaint|digest)\.[a-z_]+["']""")
+EVENT_LITERAL = re.compile(r"""["'](complaint|digest|case)\.[a-z_]+["']""")
 
 
 def registry_problems(registry: dict[EventType, Event]) -> list[str]:

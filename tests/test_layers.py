@@ -27,7 +27,10 @@ LAYERS: dict[str, int] = {
     "complaints.selectors": 2,
     "complaints.notifications": 2,
     "complaints.workflow": 1,
+    "complaints.legal_workflow": 1,
+    "complaints.deadlines": 1,
     "complaints.audit": 1,
+    "complaints.integrity": 1,  # the hashing rules and the standalone verifier: stdlib + cryptography only
     "complaints.access": 1,
     "complaints.events": 1,
     "complaints.errors": 1,
@@ -35,6 +38,7 @@ LAYERS: dict[str, int] = {
     "complaints.roles": 1,
     "complaints.uploads": 1,
     "complaints.formats": 1,
+    "complaints.documents": 1,
     "complaints.migrations": 1,
 }
 

@@ -115,3 +115,10 @@ def test_keyset_pages_walk_the_same_single_order(scene, page_size):
         back = api_codes(response) + back
         url = response.json()["previous"]
     assert back + [row["code"] for row in pages[-1]["results"]] == everything
+
+
+def test_the_index_serves_the_workflows_sla_states():
+    from complaints import workflow
+    from complaints.models import complaint
+
+    assert set(complaint.SLA_RUNNING_STATUSES) == {str(s) for s in workflow.SLA_STATES}

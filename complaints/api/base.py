@@ -9,11 +9,11 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, generics, status
 from rest_framework.metadata import SimpleMetadata
-from rest_framework.parsers import JSONParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 
 from complaints.api.pagination import KeysetPagination
+from complaints.api.parsers import JSONParser
 from complaints.api.schema import RegistryAutoSchema
 from complaints.api.throttling import ApiKeyThrottle
 

@@ -14,13 +14,13 @@ from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, extend_schema
 from rest_framework import exceptions, serializers, status
-from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from complaints import selectors, services, workflow
 from complaints.api import serializers as s
 from complaints.api.base import ApiView
+from complaints.api.parsers import MultiPartParser
 from complaints.api.permissions import AnonymousAllowed
 from complaints.api.schema import error_responses
 from complaints.api.throttling import AnonStatusThrottle, ApiKeyThrottle

@@ -2,18 +2,28 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
+from django.db import InterfaceError, OperationalError
 from django.http import Http404
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from complaints import services, workflow
+from complaints.api.parsers import BodyRefused
+from complaints.errors import StorageFull, Unavailable
+
+log = logging.getLogger(__name__)
 
 DOMAIN_STATUS: list[tuple[type[Exception], int]] = [
+    (StorageFull, status.HTTP_507_INSUFFICIENT_STORAGE),
+    (Unavailable, status.HTTP_503_SERVICE_UNAVAILABLE),
     (services.StaleVersion, status.HTTP_409_CONFLICT),
     (services.ComplaintClosed, status.HTTP_409_CONFLICT),
     (services.EvidenceTooLarge, status.HTTP_413_REQUEST_ENTITY_TOO_LARGE),
@@ -40,7 +50,44 @@ def error_body(code: str, message: str, fields: dict[str, Any] | None = None, **
     return {"error": {"code": code, "message": message, "fields": fields or {}, **extra}}
 
 
+def database_unavailable_message() -> str:
+    return _("The database is not reachable at the moment. Nothing was lost; please try again shortly.")
+
+
+def database_unavailable() -> Response:
+    """503 with Retry-After while the database cannot be reached; the next request tries again."""
+    return Response(
+        error_body("database_unavailable", database_unavailable_message()),
+        status=status.HTTP_503_SERVICE_UNAVAILABLE,
+        headers={"Retry-After": str(int(settings.DB_UNAVAILABLE_RETRY_AFTER))},
+    )
+
+
+def _before_domain_errors(exc: Exception, context: dict[str, Any]) -> Response | None:
+    """The database down (503), a value out of range (400), a body refused by our parsers (400/413)."""
+    request = context.get("request")
+    if isinstance(exc, OperationalError | InterfaceError):
+        method, path = getattr(request, "method", "?"), getattr(request, "path", "?")
+        log.error("database unavailable during %s %s: %s", method, path, exc)
+        return database_unavailable()
+    if isinstance(exc, OverflowError):
+        # A date or number beyond what Python or the database holds, e.g. a naive year-1 time that
+        # DRF's DateTimeField converts to UTC (year 0). Fields that bound their range (filters.
+        # BoundedDateTimeField) answer this with the field named; this is the net under the others.
+        log.warning("value out of range in %s: %s", getattr(request, "path", "?"), exc)
+        return Response(
+            error_body("out_of_range", _("A date or a number in the request is out of range; check the values sent.")),
+            status=status.HTTP_400_BAD_REQUEST,
+        )
+    if isinstance(exc, BodyRefused):
+        return Response(error_body(exc.code, exc.message, exc.fields()), status=exc.status_code)
+    return None
+
+
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    early = _before_domain_errors(exc, context)
+    if early is not None:
+        return early
     for exc_type, http_status in DOMAIN_STATUS:
         if isinstance(exc, exc_type):
             message = str(exc)

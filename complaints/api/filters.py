@@ -6,14 +6,28 @@ the request (bad values answer 400 with the field named) and documents the param
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from complaints.api.pagination import Key
 from complaints.models import ElectionStatus, PollingStation, Severity, Status, TerritorialUnit, UnitLevel
-from complaints.selectors import QueueFilters
+from complaints.selectors import NEXT_DEADLINE, QueueFilters
+
+DEADLINE_WITHIN = r"^[1-9][0-9]{0,3}[mhd]$"
+
+
+def parse_within(value: str | None) -> timedelta | None:
+    """``24h`` -> 24 hours (m, h, d); None when absent."""
+    if not value:
+        return None
+    unit = {"m": "minutes", "h": "hours", "d": "days"}[value[-1]]
+    return timedelta(**{unit: int(value[:-1])})
+
 
 # name -> sort keys. The last key is unique, so every ordering is total and cursor-safe.
 COMPLAINT_ORDERINGS: dict[str, tuple[Key, ...]] = {
@@ -25,7 +39,36 @@ COMPLAINT_ORDERINGS: dict[str, tuple[Key, ...]] = {
     "updated_at": (Key("updated_at"), Key("id")),
     "-updated_at": (Key("updated_at", desc=True), Key("id", desc=True)),
     "-severity": (Key("severity", desc=True), Key("due_at", nullable=True), Key("id")),
+    # The next running statutory deadline (filing, answer, appeal) first; none last.
+    "next_deadline": (Key("next_deadline", nullable=True, expression=NEXT_DEADLINE), Key("id")),
 }
+
+
+# Times a filter may name: any the database and the time-zone conversions can hold, with a margin
+# (year 1 in UTC is year 0 in Almaty: a 500 before this bound existed). The schema promises the
+# years 1971..8999 in any offset, which always falls inside.
+EARLIEST_FILTER_TIME = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST_FILTER_TIME = datetime(9000, 1, 2, tzinfo=UTC)
+BOUNDED_YEAR_PATTERN = r"^(197[1-9]|19[89][0-9]|[2-8][0-9]{3})-"
+
+
+@extend_schema_field({"type": "string", "format": "date-time", "pattern": BOUNDED_YEAR_PATTERN})
+class BoundedDateTimeField(serializers.DateTimeField):
+    """A DateTimeField refusing (400, naming the parameter) times before 1970 or after 9000."""
+
+    default_error_messages = {
+        "out_of_range": _("Give a time from 1970 on, with its time zone, e.g. 2024-03-01T00:00:00Z."),
+    }
+
+    def enforce_timezone(self, value: datetime) -> datetime:
+        try:
+            aware = super().enforce_timezone(value)
+            within = EARLIEST_FILTER_TIME <= aware < LATEST_FILTER_TIME
+        except OverflowError:  # DRF converts to UTC to check the time exists: year 1 in Almaty does not
+            within = False
+        if not within:
+            self.fail("out_of_range")
+        return aware
 
 
 class ComplaintListQuery(serializers.Serializer[Any]):
@@ -55,11 +98,17 @@ class ComplaintListQuery(serializers.Serializer[Any]):
     due_soon = serializers.BooleanField(
         required=False, default=False, help_text="Only complaints due within the next SLA_DUE_SOON_MINUTES."
     )
-    updated_since = serializers.DateTimeField(
+    updated_since = BoundedDateTimeField(
         required=False, help_text="Only complaints changed at or after this time (for sync; use ordering=updated_at)."
     )
     q = serializers.CharField(
         allow_blank=True, required=False, max_length=60, help_text="A receipt code or a polling station number."
+    )
+    deadline_within = serializers.RegexField(
+        DEADLINE_WITHIN,
+        required=False,
+        help_text="Only complaints with a statutory deadline (filing, answer, appeal) due within this: "
+        "e.g. `24h`, `90m`, `3d`.",
     )
     ordering = serializers.ChoiceField(
         required=False, choices=list(COMPLAINT_ORDERINGS), default="due_at", help_text="Sort order."
@@ -78,6 +127,7 @@ class ComplaintListQuery(serializers.Serializer[Any]):
             due_soon=data.get("due_soon", False),
             updated_since=data.get("updated_since"),
             q=data.get("q") or None,
+            deadline_within=parse_within(data.get("deadline_within")),
         )
 
 

@@ -1,10 +1,19 @@
-"""OpenAPI details drf-spectacular cannot guess: API-key auth, anonymous access, the error responses."""
+"""OpenAPI details drf-spectacular cannot guess: API-key auth, anonymous access, the error responses.
+
+The schema is generated in English whatever the request's language (``EnglishSchemaGenerator``,
+SPECTACULAR_SETTINGS["DEFAULT_GENERATOR_CLASS"]): it is a contract for developers whose names,
+codes and descriptions are English, so one URL gives one document. Responses of the API
+itself (error messages, labels in payloads) still follow the request's Accept-Language.
+"""
 
 from __future__ import annotations
 
 from typing import Any, Literal
 
+from django.utils import translation
+from django.utils.functional import Promise
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiResponse, PolymorphicProxySerializer
 from rest_framework import serializers
@@ -106,3 +115,25 @@ class RegistryAutoSchema(AutoSchema):
                 responses[str(code)] = self._get_response_for_code(ErrorSerializer, str(code), direction=direction)
                 responses[str(code)]["description"] = ERROR_DESCRIPTIONS[code]
         return dict(sorted(responses.items()))
+
+
+SCHEMA_LANGUAGE = "en"
+
+
+def _evaluated(value: Any) -> Any:
+    """Lazy translations turned into text now, while English is active (rendering happens later)."""
+    if isinstance(value, Promise):
+        return str(value)
+    if isinstance(value, dict):
+        return {_evaluated(k): _evaluated(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(_evaluated(v) for v in value)
+    return value
+
+
+class EnglishSchemaGenerator(SchemaGenerator):
+    """The schema in English, whatever Accept-Language or ``?lang=`` asked for."""
+
+    def get_schema(self, request: Any = None, public: bool = False) -> dict[str, Any]:
+        with translation.override(SCHEMA_LANGUAGE):
+            return _evaluated(super().get_schema(request=request, public=public))

@@ -1,17 +1,19 @@
 """URLs of the REST API v1."""
 
 from django.urls import path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView
 
 from complaints import workflow
-from complaints.api import complainant, public_stats, reference, views, webhooks
+from complaints.api import cases, complainant, public_stats, reference, views, webhooks
+from complaints.api import documents as api_documents
+from complaints.api.docs import ApiDocsView
 from complaints.api.errors import api_not_found
 
 C = "complaints/<str:code>/"
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("docs/", ApiDocsView.as_view(url_name="api-schema"), name="api-docs"),
     # Complaints
     path("complaints/", views.ComplaintListView.as_view(), name="api-complaints"),
     path(C, views.ComplaintDetailView.as_view(), name="api-complaint-detail"),
@@ -22,6 +24,12 @@ urlpatterns = [
     path(C + "take/", views.ComplaintTakeView.as_view(), name="api-complaint-take"),
     path(C + "evidence/", views.ComplaintEvidenceView.as_view(), name="api-complaint-evidence"),
     path(C + "reporter/", views.ComplaintReporterView.as_view(), name="api-complaint-reporter"),
+    path(C + "documents/", api_documents.ComplaintDocumentsView.as_view(), name="api-complaint-documents"),
+    path(
+        C + "documents/<int:pk>/download/",
+        api_documents.ComplaintDocumentDownloadView.as_view(),
+        name="api-complaint-document-download",
+    ),
     # One endpoint per action of the transitions table: triage/, start_review/, request_info/, ...
     *[
         path(
@@ -31,6 +39,15 @@ urlpatterns = [
         )
         for t in workflow.TRANSITIONS
     ],
+    # The case at the authorities (complaints/api/cases.py)
+    path(C + "case/", cases.CaseView.as_view(), name="api-complaint-case"),
+    path(C + "submissions/", cases.SubmissionListView.as_view(), name="api-complaint-submissions"),
+    path(C + "submissions/<str:pk>/", cases.SubmissionDetailView.as_view(), name="api-complaint-submission"),
+    path(C + "submissions/<str:pk>/outcome/", cases.SubmissionOutcomeView.as_view(), name="api-submission-outcome"),
+    path(C + "submissions/<str:pk>/appeal/", cases.SubmissionAppealView.as_view(), name="api-submission-appeal"),
+    path(C + "respondents/", cases.RespondentListView.as_view(), name="api-complaint-respondents"),
+    path(C + "respondents/<str:pk>/replies/", cases.RespondentReplyView.as_view(), name="api-respondent-replies"),
+    path("authorities/", cases.AuthorityListView.as_view(), name="api-authorities"),
     path("evidence/<int:pk>/download/", views.EvidenceDownloadView.as_view(), name="api-evidence-download"),
     # The anonymous complainant
     path("status/", complainant.StatusView.as_view(), name="api-status"),

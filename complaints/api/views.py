@@ -22,7 +22,6 @@ from drf_spectacular.utils import (
     extend_schema,
 )
 from rest_framework import exceptions, serializers, status
-from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -36,6 +35,7 @@ from complaints.api.filters import COMPLAINT_ORDERINGS, ComplaintListQuery, pars
 from complaints.api.idempotency import HEADER as IDEMPOTENCY_HEADER
 from complaints.api.idempotency import run_idempotent
 from complaints.api.pagination import keys_for
+from complaints.api.parsers import JSONParser, MultiPartParser
 from complaints.api.permissions import AuthenticatedOrFiling
 from complaints.api.schema import RegistryAutoSchema, error_responses
 from complaints.api.throttling import AnonFilingThrottle, ApiKeyThrottle

@@ -23,7 +23,7 @@ from django.db import transaction
 
 from complaints import services
 from complaints.access import ComplainantActor
-from complaints.demo import data
+from complaints.demo import data, legal
 from complaints.demo.data import DemoComplaint, DemoUser
 from complaints.models import (
     Category,
@@ -57,6 +57,7 @@ class SeedReport:
     complaints_created: int = 0
     complaints_existing: int = 0
     complaints_skipped_reason: str = ""
+    legal: dict[str, int] = field(default_factory=dict)
 
 
 @transaction.atomic
@@ -67,7 +68,11 @@ def seed_demo(*, demo_password: str | None = None) -> SeedReport:
     territory_seed(report)
     categories_seed(report)
     users = users_seed(report, demo_password=demo_password)
+    report.legal = legal.legal_seed()  # the authority register first: escalations link to it
     complaints_seed(report, election=election, users=users)
+    if election.status != ElectionStatus.ARCHIVED:
+        report.legal["cases"] = legal.cases_seed(election=election, coordinator=users["coordinator"])
+        report.legal.update(services.case_deadlines_check())
     return report
 
 

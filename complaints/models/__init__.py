@@ -5,6 +5,7 @@ Split by area; every model is re-exported here so ``complaints.models.X`` works.
 
 from complaints.models.access import ApiKey, Profile, ScopeChange
 from complaints.models.audit import AuditEvent
+from complaints.models.checkpoints import Checkpoint, CheckpointTrigger
 from complaints.models.complaint import (
     Channel,
     Complaint,
@@ -16,11 +17,33 @@ from complaints.models.complaint import (
     Severity,
     Status,
 )
+from complaints.models.documents import DocumentFormat, DocumentLanguage, DocumentTemplate, GeneratedDocument
+from complaints.models.legal import (
+    Authority,
+    AuthorityKind,
+    AuthorityLevel,
+    CaseDeadline,
+    CaseDeadlineState,
+    DayCount,
+    DeadlineKind,
+    DeadlineRule,
+    DeadlineWarning,
+    Decision,
+    DecisionResult,
+    Holiday,
+    Respondent,
+    RespondentKind,
+    RespondentReply,
+    Submission,
+    SubmissionChannel,
+    SubmissionState,
+)
 from complaints.models.notifications import (
     OutboxChannel,
     OutboxMessage,
     OutboxStatus,
     WebhookDelivery,
+    WebhookDeliveryState,
     WebhookSubscription,
 )
 from complaints.models.taxonomy import Category, localized
@@ -34,15 +57,39 @@ from complaints.models.territory import (
 )
 
 __all__ = [
+    "Authority",
+    "AuthorityKind",
+    "AuthorityLevel",
+    "CaseDeadline",
+    "CaseDeadlineState",
+    "DayCount",
+    "Decision",
+    "DecisionResult",
+    "DeadlineKind",
+    "DeadlineRule",
+    "DeadlineWarning",
+    "Holiday",
+    "Respondent",
+    "RespondentKind",
+    "RespondentReply",
+    "Submission",
+    "SubmissionChannel",
+    "SubmissionState",
     "ApiKey",
     "AuditEvent",
     "Category",
+    "Checkpoint",
+    "CheckpointTrigger",
     "Channel",
     "Complaint",
+    "DocumentFormat",
+    "DocumentLanguage",
+    "DocumentTemplate",
     "Election",
     "ElectionKind",
     "ElectionStatus",
     "Evidence",
+    "GeneratedDocument",
     "IdempotencyRecord",
     "Note",
     "NoteVisibility",
@@ -58,6 +105,7 @@ __all__ = [
     "TerritorialUnit",
     "UnitLevel",
     "WebhookDelivery",
+    "WebhookDeliveryState",
     "WebhookSubscription",
     "localized",
 ]

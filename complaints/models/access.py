@@ -17,7 +17,9 @@ class Profile(models.Model):
     unless marked ``nationwide``; every change of scope is recorded as a ``ScopeChange``.
     """
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile", verbose_name=_("user")
+    )
     language = models.CharField(_("language"), max_length=8, default="ru")
     units = models.ManyToManyField(TerritorialUnit, blank=True, related_name="+", verbose_name=_("scope"))
     nationwide = models.BooleanField(
@@ -67,7 +69,25 @@ class ApiKey(AbstractAPIKey):
     The key acts as its ``user`` (a service account): that user's role groups and scope apply.
     """
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_keys")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_keys", verbose_name=_("user")
+    )
+    # The library's fields, as it declares them, with translatable names for the admin.
+    prefix = models.CharField(_("prefix"), max_length=8, unique=True, editable=False)
+    created = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
+    name = models.CharField(
+        _("name"),
+        max_length=50,
+        blank=False,
+        default=None,
+        help_text=_("A free-form name for the API key. Need not be unique. 50 characters max."),
+    )
+    revoked = models.BooleanField(
+        _("revoked"),
+        blank=True,
+        default=False,
+        help_text=_("If the API key is revoked, clients cannot use it anymore. (This cannot be undone.)"),
+    )
 
     class Meta(AbstractAPIKey.Meta):
         verbose_name = _("API key")  # type: ignore[assignment]

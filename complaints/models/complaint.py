@@ -48,18 +48,44 @@ class Channel(models.TextChoices):
     IMPORT = "import", _("Import")
 
 
+# Statuses whose review deadline (SLA) runs; workflow.SLA_STATES is this set (a test checks).
+SLA_RUNNING_STATUSES = ("submitted", "triaged", "under_review")
+
+# 0 while the complaint's SLA clock runs, 1 otherwise (paused in needs_info, decided, closed):
+# the first key of the reviewer queue's order, and of the index that serves it.
+SLA_CLOCK_STOPPED = models.Case(
+    models.When(Q(status__in=sorted(SLA_RUNNING_STATUSES), sla_paused_at__isnull=True), then=models.Value(0)),
+    default=models.Value(1),
+    output_field=models.IntegerField(),
+)
+
+
 class Complaint(models.Model):
     code = models.CharField(_("receipt code"), max_length=14, unique=True, default=new_receipt_code, editable=False)
-    election = models.ForeignKey(Election, on_delete=models.PROTECT, related_name="complaints")
-    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="complaints")
+    election = models.ForeignKey(
+        Election, on_delete=models.PROTECT, related_name="complaints", verbose_name=_("election")
+    )
+    category = models.ForeignKey(
+        Category, on_delete=models.PROTECT, related_name="complaints", verbose_name=_("category")
+    )
     polling_station = models.ForeignKey(
-        PollingStation, on_delete=models.PROTECT, null=True, blank=True, related_name="complaints"
+        PollingStation,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="complaints",
+        verbose_name=_("polling station"),
     )
     unit = models.ForeignKey(
-        TerritorialUnit, on_delete=models.PROTECT, null=True, blank=True, related_name="complaints"
+        TerritorialUnit,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="complaints",
+        verbose_name=_("territorial unit"),
     )
     # Denormalised from ``unit.path`` so scope and region filters are one prefix match.
-    unit_path = models.CharField(max_length=255, blank=True, db_index=True, editable=False)
+    unit_path = models.CharField(_("unit path"), max_length=255, blank=True, db_index=True, editable=False)
     place_text = models.CharField(_("place"), max_length=300, blank=True)
     occurred_at = models.DateTimeField(_("occurred at"))
     description = models.TextField(_("what happened"))
@@ -77,18 +103,25 @@ class Complaint(models.Model):
         blank=True,
         related_name="assigned_complaints",
         editable=False,
+        verbose_name=_("assignee"),
     )
-    assigned_at = models.DateTimeField(null=True, blank=True, editable=False)
+    assigned_at = models.DateTimeField(_("assigned at"), null=True, blank=True, editable=False)
     due_at = models.DateTimeField(_("due at"), null=True, blank=True, editable=False)
-    sla_paused_at = models.DateTimeField(null=True, blank=True, editable=False)
-    sla_breached_at = models.DateTimeField(null=True, blank=True, editable=False)
+    sla_paused_at = models.DateTimeField(_("SLA paused at"), null=True, blank=True, editable=False)
+    sla_breached_at = models.DateTimeField(_("SLA breached at"), null=True, blank=True, editable=False)
     duplicate_of = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="duplicates", editable=False
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="duplicates",
+        editable=False,
+        verbose_name=_("duplicate of"),
     )
     channel = models.CharField(_("source channel"), max_length=10, choices=Channel.choices)
-    version = models.PositiveIntegerField(default=1, editable=False)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -109,6 +142,15 @@ class Complaint(models.Model):
             # The queue's sort order exactly (ASC sorts NULLs last on PostgreSQL), so a page is read
             # in order from the index and stops after 50 matches.
             models.Index(fields=["due_at", "-priority", "id"], name="complaint_queue_order"),
+            # The queue order since running SLA clocks come first (selectors.queue.QUEUE_ORDER),
+            # expression for expression, so a page is again read in order from an index.
+            models.Index(
+                SLA_CLOCK_STOPPED,
+                models.F("due_at").asc(),  # ASC is NULLS LAST on PostgreSQL (SQLite cannot spell it)
+                models.F("priority").desc(),
+                models.F("id").asc(),
+                name="complaint_queue_clock_order",
+            ),
             models.Index(
                 fields=["due_at"],
                 name="complaint_sla_open",
@@ -146,21 +188,24 @@ class Complaint(models.Model):
 class Reporter(models.Model):
     """Who filed a complaint. Kept apart from it: reading it needs a permission and is audited."""
 
-    complaint = models.OneToOneField(Complaint, on_delete=models.CASCADE, primary_key=True, related_name="reporter")
+    complaint = models.OneToOneField(
+        Complaint, on_delete=models.CASCADE, primary_key=True, related_name="reporter", verbose_name=_("complaint")
+    )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="reported_complaints",
+        verbose_name=_("user"),
     )
-    is_anonymous = models.BooleanField(default=False)
-    full_name = models.CharField(max_length=200, blank=True)
-    email = models.EmailField(blank=True)
-    phone = models.CharField(max_length=40, blank=True)
-    language = models.CharField(max_length=8, default="ru")
+    is_anonymous = models.BooleanField(_("anonymous"), default=False)
+    full_name = models.CharField(_("full name"), max_length=200, blank=True)
+    email = models.EmailField(_("email"), blank=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    language = models.CharField(_("language"), max_length=8, default="ru")
     # sha256 of the follow-up secret shown once at filing; the secret itself is never kept.
-    secret_hash = models.CharField(max_length=64, blank=True)
+    secret_hash = models.CharField(_("follow-up secret (hash)"), max_length=64, blank=True)
 
     class Meta:
         verbose_name = _("reporter")
@@ -175,16 +220,23 @@ def evidence_path(instance: Evidence, filename: str) -> str:
 
 
 class Evidence(models.Model):
-    complaint = models.ForeignKey(Complaint, on_delete=models.PROTECT, related_name="evidence")
-    file = models.FileField(upload_to=evidence_path, max_length=300)
-    sha256 = models.CharField(max_length=64, db_index=True, editable=False)
-    size = models.PositiveBigIntegerField(editable=False)
-    content_type = models.CharField(max_length=100, editable=False)
-    original_name = models.CharField(max_length=200, editable=False)
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, editable=False
+    complaint = models.ForeignKey(
+        Complaint, on_delete=models.PROTECT, related_name="evidence", verbose_name=_("complaint")
     )
-    uploaded_at = models.DateTimeField(auto_now_add=True)
+    file = models.FileField(_("file"), upload_to=evidence_path, max_length=300)
+    sha256 = models.CharField(_("SHA-256"), max_length=64, db_index=True, editable=False)
+    size = models.PositiveBigIntegerField(_("size, bytes"), editable=False)
+    content_type = models.CharField(_("file type"), max_length=100, editable=False)
+    original_name = models.CharField(_("file name"), max_length=200, editable=False)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        verbose_name=_("uploaded by"),
+    )
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
 
     class Meta:
         ordering = ["uploaded_at", "id"]
@@ -205,12 +257,16 @@ class NoteVisibility(models.TextChoices):
 
 
 class Note(models.Model):
-    complaint = models.ForeignKey(Complaint, on_delete=models.PROTECT, related_name="notes")
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
-    from_complainant = models.BooleanField(default=False)
-    visibility = models.CharField(max_length=12, choices=NoteVisibility.choices)
-    body = models.TextField()
-    created_at = models.DateTimeField(auto_now_add=True)
+    complaint = models.ForeignKey(
+        Complaint, on_delete=models.PROTECT, related_name="notes", verbose_name=_("complaint")
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, verbose_name=_("author")
+    )
+    from_complainant = models.BooleanField(_("from the complainant"), default=False)
+    visibility = models.CharField(_("visibility"), max_length=12, choices=NoteVisibility.choices)
+    body = models.TextField(_("text"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         ordering = ["created_at", "id"]

@@ -31,7 +31,14 @@ class Severity(models.IntegerChoices):
 class Category(models.Model):
     """A violation category. ``code`` is stable: API clients and reports key on it."""
 
-    parent = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="children")
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name=_("parent category"),
+    )
     code = models.CharField(
         _("code"),
         max_length=60,

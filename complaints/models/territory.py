@@ -24,12 +24,21 @@ class ElectionStatus(models.TextChoices):
 
 
 class Election(models.Model):
-    slug = models.SlugField(max_length=80, unique=True)
+    slug = models.SlugField(_("short name (for URLs)"), max_length=80, unique=True)
     name_ru = models.CharField(_("name (ru)"), max_length=200)
     name_kk = models.CharField(_("name (kk)"), max_length=200, blank=True)
     name_en = models.CharField(_("name (en)"), max_length=200, blank=True)
     kind = models.CharField(_("kind"), max_length=20, choices=ElectionKind.choices)
     voting_day = models.DateField(_("voting day"))
+    campaign_starts_on = models.DateField(
+        _("campaign starts on"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "The earliest day a complaint about this election may say it happened. "
+            "Empty: ELECTION_CAMPAIGN_DAYS days before the voting day."
+        ),
+    )
     country = models.CharField(_("country"), max_length=2, default="KZ")
     status = models.CharField(
         _("status"), max_length=10, choices=ElectionStatus.choices, default=ElectionStatus.UPCOMING
@@ -62,13 +71,20 @@ class TerritorialUnit(models.Model):
     are one indexed prefix match instead of a recursive query.
     """
 
-    parent = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="children")
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name=_("parent unit"),
+    )
     code = models.SlugField(_("code"), max_length=40, unique=True)
     level = models.CharField(_("level"), max_length=10, choices=UnitLevel.choices)
     name_ru = models.CharField(_("name (ru)"), max_length=200)
     name_kk = models.CharField(_("name (kk)"), max_length=200, blank=True)
     name_en = models.CharField(_("name (en)"), max_length=200, blank=True)
-    path = models.CharField(max_length=255, unique=True, editable=False)
+    path = models.CharField(_("path"), max_length=255, unique=True, editable=False)
 
     class Meta:
         ordering = ["path"]
@@ -97,11 +113,13 @@ class TerritorialUnit(models.Model):
 
 
 class PollingStation(models.Model):
-    unit = models.ForeignKey(TerritorialUnit, on_delete=models.PROTECT, related_name="polling_stations")
+    unit = models.ForeignKey(
+        TerritorialUnit, on_delete=models.PROTECT, related_name="polling_stations", verbose_name=_("territorial unit")
+    )
     number = models.CharField(_("number"), max_length=20)
     address = models.CharField(_("address"), max_length=300)
-    latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
-    longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    latitude = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True, blank=True)
 
     class Meta:
         ordering = ["unit__path", "number"]

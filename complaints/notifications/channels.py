@@ -10,12 +10,17 @@ HMAC-SHA256 with the ``whsec_`` secret; during a secret rotation both the new an
 previous signature are sent). How answers are treated:
 
 - 2xx: delivered.
-- 410 Gone: the subscription is disabled and the row dead-lettered.
-- 429, 408, 5xx and network errors: retried on the backoff schedule, no sooner than
-  the receiver's ``Retry-After``.
+- 410 Gone: the subscription is disabled (``updated_at`` moves) and the row dead-lettered.
+- 429, 408, 5xx, network errors and timeouts (``WEBHOOK_CONNECT_TIMEOUT``,
+  ``WEBHOOK_READ_TIMEOUT``): retried on the backoff schedule, no sooner than the
+  receiver's ``Retry-After``; they also feed the subscription's circuit breaker.
 - any other 4xx, and 3xx (redirects are never followed): a receiver configuration
   error; retried ``OUTBOX_CLIENT_ERROR_ATTEMPTS`` times in all, then dead-lettered.
 - a URL that now resolves to a private address: dead-lettered at once.
+
+Each attempt is written to the delivery log, and committed, before the request goes
+out, then completed with its outcome (``circuit.begin``/``circuit.finish``, which also
+cap the attempts in flight per subscription and keep its breaker).
 
 Email failures are retried on the schedule, except a recipient the mail server refuses
 permanently (5xx for every recipient), which is dead-lettered at once.
@@ -34,7 +39,7 @@ import urllib3
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from standardwebhooks.webhooks import Webhook
 
@@ -48,7 +53,7 @@ from complaints.models import (
     WebhookSubscription,
     localized,
 )
-from complaints.notifications import netguard
+from complaints.notifications import circuit, netguard
 
 # Where links in emails point (the web UI's routes). Staff open the complaint; the
 # complainant the status page, where code and secret go in a form, never in a URL.
@@ -63,7 +68,8 @@ class DeliveryFailed(Exception):
 
     ``permanent``: dead-letter now. ``skip``: nothing to deliver any more (the row is
     marked skipped, not failed). ``max_attempts``: dead-letter once this many attempts
-    were made. ``retry_after``: the receiver's wish, in seconds.
+    were made. ``retry_after``: the receiver's wish, in seconds. ``postpone_until``: not
+    an attempt (nothing was sent): wait until then, attempts unchanged.
     """
 
     def __init__(
@@ -74,12 +80,19 @@ class DeliveryFailed(Exception):
         skip: bool = False,
         retry_after: float | None = None,
         max_attempts: int | None = None,
+        postpone_until: datetime | None = None,
     ) -> None:
         super().__init__(message)
         self.permanent = permanent
         self.skip = skip
         self.retry_after = retry_after
         self.max_attempts = max_attempts
+        self.postpone_until = postpone_until
+
+    @property
+    def unhealthy(self) -> bool:
+        """A sign of a slow, down or overloaded receiver (what the breaker counts)."""
+        return not (self.permanent or self.skip or self.postpone_until) and self.max_attempts is None
 
 
 def send(messages: list[OutboxMessage]) -> None:
@@ -241,6 +254,11 @@ def classify(status: int, headers: dict[str, str]) -> DeliveryFailed | None:
     return DeliveryFailed(f"HTTP {status}", max_attempts=settings.OUTBOX_CLIENT_ERROR_ATTEMPTS)
 
 
+def webhook_timeout() -> urllib3.Timeout:
+    """Short, so a slow receiver holds a worker process for seconds, not minutes."""
+    return urllib3.Timeout(connect=settings.WEBHOOK_CONNECT_TIMEOUT, read=settings.WEBHOOK_READ_TIMEOUT)
+
+
 def _post(subscription: WebhookSubscription, message: OutboxMessage, body: str) -> tuple[int | None, Any, str]:
     """(status, response or failure, error text) of one POST."""
     try:
@@ -249,7 +267,7 @@ def _post(subscription: WebhookSubscription, message: OutboxMessage, body: str) 
             target,
             body.encode(),
             signature_headers(subscription, message.idempotency_key, body),
-            settings.WEBHOOK_TIMEOUT_SECONDS,
+            webhook_timeout(),
         )
     except netguard.UnsafeURL as exc:
         return None, DeliveryFailed(str(exc), permanent=True), str(exc)
@@ -259,28 +277,49 @@ def _post(subscription: WebhookSubscription, message: OutboxMessage, body: str) 
     return response.status, response, ""
 
 
+def _begin(message: OutboxMessage) -> WebhookDelivery:
+    try:
+        return circuit.begin(message)
+    except circuit.Disabled as exc:
+        raise DeliveryFailed(str(exc), skip=True) from None
+    except circuit.Wait as exc:
+        raise DeliveryFailed(str(exc), postpone_until=exc.until) from None
+
+
 def send_webhook(message: OutboxMessage) -> None:
     subscription = message.subscription
     if subscription is None or not subscription.is_active:
         raise DeliveryFailed("the subscription is disabled", skip=True)
     body = json.dumps(message.payload, separators=(",", ":"), sort_keys=True)
+    attempt = _begin(message)  # logged and committed before anything is sent
+    subscription = attempt.subscription
     started = time.monotonic()
-    status, outcome, error = _post(subscription, message, body)
-    WebhookDelivery.objects.create(
-        subscription=subscription,
-        message=message,
-        attempt=message.attempts + 1,
+    try:
+        status, outcome, error = _post(subscription, message, body)
+    except Exception as exc:
+        # A bug or a time limit, not an answer: log it, then let the row be retried.
+        circuit.finish(
+            attempt,
+            status_code=None,
+            latency_ms=int((time.monotonic() - started) * 1000),
+            error=f"{type(exc).__name__}: {exc}"[:500],
+            delivered=False,
+            unhealthy=False,
+        )
+        raise
+    failure = outcome if status is None else classify(status, outcome.headers)
+    circuit.finish(
+        attempt,
         status_code=status,
         latency_ms=int((time.monotonic() - started) * 1000),
         error=error,
+        delivered=failure is None,
+        unhealthy=failure is not None and failure.unhealthy,
     )
-    if status is None:
-        raise outcome
-    failure = classify(status, outcome.headers)
     if failure is None:
         return
     if status == 410:
         WebhookSubscription.objects.filter(pk=subscription.pk).update(
-            is_active=False, disabled_reason="receiver answered 410 Gone"
+            is_active=False, disabled_reason="receiver answered 410 Gone", updated_at=timezone.now()
         )
     raise failure

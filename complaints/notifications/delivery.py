@@ -1,7 +1,8 @@
 """Delivering outbox rows: claim with compare-and-set, send, record, schedule the retry.
 
 A row is taken by one ``UPDATE ... WHERE status='pending' AND next_attempt_at <= now
-AND (unclaimed OR claim expired OR reserved for this task)``; only the task whose
+AND (unclaimed OR claim expired) AND (not reserved by the sweeper OR a sweeper's task)``
+(``locked_until`` is a sender's claim, ``reserved_until`` the sweeper's); only the task whose
 update touched the row sends it, so a task delivered twice by Redis, the on-commit
 publish racing the sweeper, or two sweepers at once all end in one send. A row that
 was delivered is never pending again, so a retry can't resend it.
@@ -9,6 +10,10 @@ was delivered is never pending again, so a retry can't resend it.
 A claim lasts ``OUTBOX_CLAIM_SECONDS``: if the worker dies mid-send, the row becomes
 free when it runs out, and the sweeper hands it out again. That is the one case of a
 second send (at-least-once), and receivers dedupe on the stable ``webhook-id``.
+
+Webhook attempts go through ``circuit`` (the attempt is logged before the request; at
+most ``WEBHOOK_MAX_IN_FLIGHT`` per subscription; a breaker per subscription): a
+delivery it holds back is postponed on its row, not counted as an attempt, never lost.
 
 Failures wait on the row, not in Celery: ``next_attempt_at`` is set from
 ``OUTBOX_RETRY_SCHEDULE`` with jitter (and never sooner than the receiver's
@@ -37,9 +42,16 @@ MAX_BATCH = 100
 
 
 def _claimable(now: datetime, lease: datetime | None = None) -> Q:
+    """Not held by a sender; and not reserved for a sweeper's task, unless this is one (any ``lease``).
+
+    Any sweeper's task may take a reserved row, not only the latest sweep's: when the
+    queue is longer than a lease, the sweeper reserves a row again while an earlier
+    sweep's task for it still waits in the queue; that task must still be able to send
+    it (the claim itself keeps it to one send), or the row would never go out.
+    """
     free = Q(locked_until__isnull=True) | Q(locked_until__lt=now)
-    if lease is not None:
-        free |= Q(locked_until=lease)
+    if lease is None:
+        free &= Q(reserved_until__isnull=True) | Q(reserved_until__lt=now)
     return free
 
 
@@ -52,7 +64,7 @@ def claim(message_id: int, *, lease: datetime | None = None) -> OutboxMessage | 
         pk=message_id,
         status=OutboxStatus.PENDING,
         next_attempt_at__lte=now,
-    ).update(locked_until=token)
+    ).update(locked_until=token, reserved_until=None)
     if not taken:
         return None
     return OutboxMessage.objects.select_related("subscription").get(pk=message_id)
@@ -85,7 +97,7 @@ def claim_batch(lead: OutboxMessage, lease: datetime | None = None) -> list[Outb
     ids = list(siblings.values_list("pk", flat=True)[: MAX_BATCH - 1])
     if ids:
         OutboxMessage.objects.filter(_claimable(now, lease), pk__in=ids, status=OutboxStatus.PENDING).update(
-            locked_until=lead.locked_until
+            locked_until=lead.locked_until, reserved_until=None
         )
     taken = OutboxMessage.objects.filter(pk__in=ids, locked_until=lead.locked_until)
     return [lead, *taken.order_by("pk")]
@@ -126,6 +138,9 @@ def deliver(message_id: int, *, lease: datetime | None = None) -> bool:
 
 
 def _failed(message: OutboxMessage, exc: Exception) -> None:
+    if isinstance(exc, DeliveryFailed) and exc.postpone_until is not None:
+        _postponed(message, exc, exc.postpone_until)
+        return
     attempts = message.attempts + 1
     update: dict[str, object] = {"attempts": attempts, "last_error": str(exc)[:2000], "locked_until": None}
     if isinstance(exc, DeliveryFailed) and exc.skip:
@@ -147,6 +162,14 @@ def _failed(message: OutboxMessage, exc: Exception) -> None:
     )
     level = logging.WARNING if update.get("status") == OutboxStatus.DEAD else logging.INFO
     log.log(level, "outbox %s attempt %s failed: %s", message.pk, attempts, exc)
+
+
+def _postponed(message: OutboxMessage, exc: Exception, until: datetime) -> None:
+    """Nothing was sent (breaker open, receiver busy): wait on the row, no attempt counted."""
+    OutboxMessage.objects.filter(pk=message.pk, status=OutboxStatus.PENDING, locked_until=message.locked_until).update(
+        next_attempt_at=until, locked_until=None, last_error=str(exc)[:2000]
+    )
+    log.debug("outbox %s postponed until %s: %s", message.pk, until.isoformat(), exc)
 
 
 def _one_per_batch(ids: list[int]) -> list[int]:
@@ -178,15 +201,16 @@ def sweep(limit: int = 500) -> int:
             .order_by("next_attempt_at")
             .select_for_update(skip_locked=True)
         )
-        ids = list(due.values_list("pk", flat=True)[:limit])
-        OutboxMessage.objects.filter(pk__in=ids).update(locked_until=lease)
+        channels = dict(due.values_list("pk", "channel")[:limit])
+        ids = list(channels)
+        OutboxMessage.objects.filter(pk__in=ids).update(reserved_until=lease)
     ids = _one_per_batch(ids)
     for n, pk in enumerate(ids):
         try:
-            publish(pk, lease.isoformat())
+            publish(pk, lease.isoformat(), channels[pk])
         except Exception:
             # Broker gone mid-sweep: free the rest now rather than when the lease runs out.
-            OutboxMessage.objects.filter(pk__in=ids[n:], locked_until=lease).update(locked_until=None)
+            OutboxMessage.objects.filter(pk__in=ids[n:], reserved_until=lease).update(reserved_until=None)
             raise
     return len(ids)
 

@@ -126,8 +126,13 @@ class Response:
     headers: dict[str, str]
 
 
-def post(target: Target, body: bytes, headers: dict[str, str], timeout: float) -> Response:
-    """POST to the pinned address. Raises urllib3 errors on network failure."""
+def post(target: Target, body: bytes, headers: dict[str, str], timeout: urllib3.Timeout | float) -> Response:
+    """POST to the pinned address. Raises urllib3 errors on network failure (timeouts included).
+
+    ``timeout``: connect and read timeouts (``urllib3.Timeout``), or one number for both.
+    """
+    if not isinstance(timeout, urllib3.Timeout):
+        timeout = urllib3.Timeout(connect=timeout, read=timeout)
     response = _pool(target).urlopen(
         "POST",
         target.path,
@@ -136,7 +141,7 @@ def post(target: Target, body: bytes, headers: dict[str, str], timeout: float) -
         redirect=False,
         retries=False,
         assert_same_host=False,
-        timeout=urllib3.Timeout(total=timeout),
+        timeout=timeout,
         preload_content=False,
     )
     try:

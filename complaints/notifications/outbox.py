@@ -33,7 +33,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -128,6 +128,8 @@ def webhook_payload(complaint: Complaint, event_type: str, context: dict[str, An
     }
     if context.get("action"):
         data.update(action=context["action"], previous_status=context.get("from"))
+    if context.get("case"):  # the case at the authority: body, deadline, result (never identity)
+        data["case"] = context["case"]
     data["links"] = {"self": api, "timeline": f"{api}timeline/"}
     return {"type": event_type, "timestamp": timezone.now().isoformat(), "data": data}
 
@@ -136,6 +138,8 @@ def _email_payload(complaint: Complaint, event_type: str, audience: str, context
     payload: dict[str, Any] = {"audience": audience, "code": complaint.code, "status": complaint.status}
     if audience == "complainant" and event_type in MESSAGE_EVENTS and context.get("message"):
         payload["message"] = context["message"]
+    if context.get("case"):
+        payload["case"] = context["case"]
     if audience == "reviewer":
         payload["batch"] = True
     return payload
@@ -204,7 +208,7 @@ def _email_rows(complaint: Complaint, event_type: str, context: dict[str, Any], 
 def _save_and_dispatch(rows: list[OutboxMessage], now: datetime) -> list[OutboxMessage]:
     created = OutboxMessage.objects.bulk_create(rows)
     # Rows due later (batched alerts) are left to the sweeper.
-    due = [m.pk for m in created if m.pk and m.next_attempt_at <= now]
+    due = {m.pk: m.channel for m in created if m.pk and m.next_attempt_at <= now}
     if due:
         transaction.on_commit(lambda: dispatch(due))
     return created
@@ -216,18 +220,27 @@ PUBLISH_PAUSE_SECONDS = 5.0
 _publish_paused_until = 0.0
 
 
-def dispatch(ids: list[int]) -> int:
-    """Hand committed rows to Celery. Never raises: a row not published here is swept."""
+def dispatch(ids: Sequence[int] | Mapping[int, str]) -> int:
+    """Hand committed rows to Celery, each on its channel's queue. Never raises: a row not published here is swept.
+
+    ``ids``: row ids, or (cheaper) a mapping of row id to channel; for plain ids the
+    channels are read in one query.
+    """
     global _publish_paused_until
     if time.monotonic() < _publish_paused_until:
         return 0
+    if isinstance(ids, Mapping):
+        channels = dict(ids)
+    else:
+        known = dict(OutboxMessage.objects.filter(pk__in=ids).values_list("pk", "channel"))
+        channels = {pk: known.get(pk, OutboxChannel.WEBHOOK) for pk in ids}
     sent = 0
-    for pk in ids:
+    for pk, channel in channels.items():
         try:
-            publish(pk)
+            publish(pk, None, channel)
         except Exception as exc:
             _publish_paused_until = time.monotonic() + PUBLISH_PAUSE_SECONDS
-            log.warning("outbox publish failed (%s); %d row(s) left to the sweeper", exc, len(ids) - sent)
+            log.warning("outbox publish failed (%s); %d row(s) left to the sweeper", exc, len(channels) - sent)
             break
         sent += 1
     return sent
@@ -289,5 +302,5 @@ def coordinator_digest_record(*, now: datetime | None = None) -> int:
         ).values_list("pk", flat=True)
     )
     if ids:
-        transaction.on_commit(lambda: dispatch(ids))
+        transaction.on_commit(lambda: dispatch(dict.fromkeys(ids, OutboxChannel.EMAIL)))
     return len(ids)

@@ -7,6 +7,7 @@ from datetime import datetime
 from celery import Task, shared_task
 from django.db import connections
 
+from complaints.models import OutboxChannel
 from complaints.notifications import publish
 from complaints.notifications.delivery import deliver, sweep
 from complaints.notifications.outbox import coordinator_digest_record
@@ -29,9 +30,24 @@ def _fresh_connection(task: Task) -> None:
         conn.health_check_done = True  # type: ignore[attr-defined]
 
 
+# Two task names for one job, so that settings.CELERY_TASK_ROUTES can send each channel
+# to its own queue ("mail", "webhooks") and worker pool. Either delivers any row: a task
+# queued under the other name (before an upgrade, say) still does the right thing.
+
+
 @shared_task(bind=True, name="complaints.notifications.tasks.deliver_outbox_message", ignore_result=True)
 def deliver_outbox_message(self: Task, message_id: int, lease: str | None = None) -> bool:
-    """Deliver one row if it is still due; ``lease`` is the sweeper's reservation."""
+    """Deliver one webhook row if it is still due; ``lease`` is the sweeper's reservation.
+
+    The name predates the split by channel; it is the "webhooks" queue's task.
+    """
+    _fresh_connection(self)
+    return deliver(message_id, lease=datetime.fromisoformat(lease) if lease else None)
+
+
+@shared_task(bind=True, name="complaints.notifications.tasks.deliver_email_message", ignore_result=True)
+def deliver_email_message(self: Task, message_id: int, lease: str | None = None) -> bool:
+    """Deliver one email row (with its batch) if it is still due: the "mail" queue's task."""
     _fresh_connection(self)
     return deliver(message_id, lease=datetime.fromisoformat(lease) if lease else None)
 
@@ -50,14 +66,15 @@ def coordinator_digest(self: Task) -> int:
     return coordinator_digest_record()
 
 
-def _publish(message_id: int, lease: str | None) -> None:
-    """Queue a row's delivery: a fresh row with one quick broker retry, a swept row with its lease."""
+def _publish(message_id: int, lease: str | None, channel: str) -> None:
+    """Queue a row on its channel's queue: a fresh row with one quick broker retry, a swept row with its lease."""
+    task = deliver_email_message if channel == OutboxChannel.EMAIL else deliver_outbox_message
     if lease is None:
-        deliver_outbox_message.apply_async(
+        task.apply_async(
             (message_id,), retry=True, retry_policy={"max_retries": 1, "interval_start": 0, "interval_step": 0.2}
         )
     else:
-        deliver_outbox_message.delay(message_id, lease)
+        task.delay(message_id, lease)
 
 
 publish.set_publisher(_publish)

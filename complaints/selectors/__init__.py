@@ -3,10 +3,29 @@
 - ``queue``: the reviewer queue, its filters and its one order.
 - ``complaints``: one complaint and its parts (timeline, notes, evidence), in the reader's scope.
 - ``dashboard``: SLA breaches, reviewer load, counts by region and category.
+- ``cases``: the legal case of a complaint (submissions, deadlines, respondents) and the outcome table.
 - ``public_stats``: anonymised public counts behind the publication floor.
 - ``reference``: elections, categories, regions, stations and staff for forms and pickers.
 """
 
+from complaints.selectors.cases import (
+    NEXT_DEADLINE,
+    CaseView,
+    NextDeadline,
+    OutcomeRow,
+    OutcomeTable,
+    PublicOutcomes,
+    authorities_for,
+    authority_suggest,
+    case_for,
+    case_outcomes_for,
+    deadline_within_q,
+    outcome_table,
+    public_case_outcomes,
+    respondent_get_for,
+    submission_get_for,
+    submissions_for,
+)
 from complaints.selectors.complaints import (
     complaint_by_receipt,
     complaint_for_complainant,
@@ -25,6 +44,16 @@ from complaints.selectors.dashboard import (
     reviewer_load_for,
     sla_breaches_for,
 )
+from complaints.selectors.documents import (
+    check_documents_access,
+    document_get_for,
+    document_initial,
+    document_template_for,
+    documents_allowed,
+    documents_for,
+    related_candidates,
+    with_ancestors,
+)
 from complaints.selectors.public_stats import PublicCell, PublicStats, public_election, public_stats
 from complaints.selectors.queue import (
     QUEUE_ORDER,
@@ -36,6 +65,7 @@ from complaints.selectors.queue import (
     queue_ordering,
     status_counts_for,
 )
+from complaints.selectors.receipts import receipt_evidence
 from complaints.selectors.reference import (
     assignable_staff_for,
     filing_categories,
@@ -48,6 +78,22 @@ from complaints.selectors.reference import (
 )
 
 __all__ = [
+    "NEXT_DEADLINE",
+    "CaseView",
+    "NextDeadline",
+    "OutcomeRow",
+    "OutcomeTable",
+    "PublicOutcomes",
+    "authorities_for",
+    "authority_suggest",
+    "case_for",
+    "case_outcomes_for",
+    "deadline_within_q",
+    "outcome_table",
+    "public_case_outcomes",
+    "respondent_get_for",
+    "submission_get_for",
+    "submissions_for",
     "QUEUE_ORDER",
     "SLA_CLOCK_STOPPED",
     "CountRow",
@@ -56,6 +102,7 @@ __all__ = [
     "QueueFilters",
     "SortKey",
     "assignable_staff_for",
+    "check_documents_access",
     "complaint_by_receipt",
     "complaint_for_complainant",
     "complaint_get_for",
@@ -64,6 +111,11 @@ __all__ = [
     "complaints_reported_by",
     "counts_by_category_for",
     "counts_by_region_for",
+    "document_get_for",
+    "document_initial",
+    "document_template_for",
+    "documents_allowed",
+    "documents_for",
     "duplicate_suggestions",
     "evidence_for",
     "evidence_get_for",
@@ -76,10 +128,13 @@ __all__ = [
     "public_election",
     "public_stats",
     "queue_ordering",
+    "receipt_evidence",
+    "related_candidates",
     "reviewer_load_for",
     "sla_breaches_for",
     "staff_user_get",
     "staff_users",
     "status_counts_for",
     "timeline_for",
+    "with_ancestors",
 ]

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Count, F, Q, QuerySet
 from django.db.models.expressions import OrderBy
 from django.utils import timezone
 
@@ -20,6 +20,8 @@ from complaints.models import (
     Status,
     TerritorialUnit,
 )
+from complaints.models import complaint as complaint_model
+from complaints.selectors.cases import deadline_within_q
 
 
 @dataclass
@@ -34,6 +36,7 @@ class QueueFilters:
     due_soon: bool = False
     updated_since: datetime | None = None
     q: str | None = None  # receipt code or polling station number
+    deadline_within: timedelta | None = None  # a statutory case deadline due within this (see selectors.cases)
 
 
 def complaints_in_reach(user: Any) -> QuerySet[Complaint]:
@@ -75,6 +78,8 @@ def _filter_work(qs: QuerySet[Complaint], f: QueueFilters, user: Any, now: datet
         qs = qs.filter(running, due_at__gte=now, due_at__lt=soon)
     if f.updated_since:
         qs = qs.filter(updated_at__gte=f.updated_since)
+    if f.deadline_within is not None:
+        qs = qs.filter(deadline_within_q(f.deadline_within, now))
     return qs
 
 
@@ -93,12 +98,8 @@ class SortKey:
         return expr.desc(**nulls) if self.desc else expr.asc(**nulls)
 
 
-# 0 while the complaint's SLA clock runs, 1 otherwise (paused in needs_info, decided, closed).
-SLA_CLOCK_STOPPED = Case(
-    When(Q(status__in=sorted(workflow.SLA_STATES), sla_paused_at__isnull=True), then=Value(0)),
-    default=Value(1),
-    output_field=IntegerField(),
-)
+# 0 while the complaint's SLA clock runs, 1 otherwise; defined beside the index that serves it.
+SLA_CLOCK_STOPPED = complaint_model.SLA_CLOCK_STOPPED
 
 # The queue order, the only definition: running SLA clocks first, then by due time (earliest,
 # so overdue work, on top; no due time last), then priority, then id (unique: a total order

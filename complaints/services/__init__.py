@@ -18,6 +18,19 @@ from complaints.errors import (
     ValidationFailed,
 )
 from complaints.services.assignment import complaint_assign, complaint_auto_assign, least_loaded_reviewer
+from complaints.services.cases import (
+    case_deadlines_check,
+    deadline_compute,
+    deadline_warn,
+    filing_deadlines_open,
+    respondent_add,
+    respondent_reply_add,
+    submission_appeal,
+    submission_file,
+    submission_from_escalation,
+    submission_record_outcome,
+)
+from complaints.services.documents import document_generate
 from complaints.services.evidence import (
     ALLOWED_EVIDENCE_TYPES,
     InspectedUpload,
@@ -40,6 +53,16 @@ from complaints.services.webhooks import (
 )
 
 __all__ = [
+    "case_deadlines_check",
+    "deadline_compute",
+    "deadline_warn",
+    "filing_deadlines_open",
+    "respondent_add",
+    "respondent_reply_add",
+    "submission_appeal",
+    "submission_file",
+    "submission_from_escalation",
+    "submission_record_outcome",
     "ALLOWED_EVIDENCE_TYPES",
     "Actor",
     "ComplainantActor",
@@ -59,6 +82,7 @@ __all__ = [
     "complaint_auto_assign",
     "complaint_file",
     "complaint_transition",
+    "document_generate",
     "evidence_attach",
     "evidence_inspect",
     "hash_secret",

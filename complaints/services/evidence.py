@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import logging
 import re
 import unicodedata
 import uuid
+from collections.abc import Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import PurePath
 from typing import Any
 
 import filetype
 from django.conf import settings
+from django.core.files.storage import Storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -19,9 +24,18 @@ from django.utils.translation import gettext as _
 from complaints import workflow
 from complaints.access import Actor
 from complaints.audit import audit_append
-from complaints.errors import ComplaintClosed, EvidenceRejected, EvidenceTooLarge, EvidenceTypeNotAllowed
+from complaints.errors import (
+    ComplaintClosed,
+    EvidenceRejected,
+    EvidenceTooLarge,
+    EvidenceTypeNotAllowed,
+    StorageFull,
+)
 from complaints.models import Complaint, Evidence
 from complaints.services._common import actor_roles, actor_user, lock_complaint, touch_complaint
+from complaints.uploads import NO_ROOM
+
+log = logging.getLogger(__name__)
 
 ALLOWED_EVIDENCE_TYPES = {
     "image/jpeg",
@@ -104,6 +118,63 @@ def evidence_inspect(upload: UploadedFile) -> InspectedUpload:
     return InspectedUpload(name, size, sha, mime, kind.extension)
 
 
+# --- files follow the transaction -------------------------------------------------------
+# The files stored inside the innermost running ``files_follow_transaction`` block.
+_stored: ContextVar[list[tuple[Storage, str]] | None] = ContextVar("evidence_stored", default=None)
+
+
+def _discard(storage: Storage, name: str) -> None:
+    try:
+        storage.delete(name)
+    except OSError:  # already gone, or the folder is unreadable: report, never mask the first error
+        log.exception("could not remove %s after a failed write", name)
+
+
+@contextlib.contextmanager
+def files_follow_transaction() -> Iterator[None]:
+    """One transaction, and the evidence files stored during it: if it does not commit, they are deleted.
+
+    Nested blocks behave like savepoints: a block that fails deletes its own files; one that
+    succeeds hands them to the enclosing block, which deletes them if it fails later. (A
+    transaction opened outside every such block and rolled back after this one succeeded
+    cannot be seen from here: its files are orphans, referenced by no row.)
+    """
+    parent = _stored.get()
+    mine: list[tuple[Storage, str]] = []
+    token = _stored.set(mine)
+    try:
+        with transaction.atomic():
+            yield
+    except BaseException:
+        for storage, name in reversed(mine):
+            _discard(storage, name)
+        raise
+    else:
+        if parent is not None:
+            parent.extend(mine)
+    finally:
+        _stored.reset(token)
+
+
+def _store(evidence: Evidence, filename: str, upload: UploadedFile) -> None:
+    """Write the file; on failure remove what the write left (an empty or partial file)."""
+    storage = evidence.file.storage
+    name = evidence.file.field.generate_filename(evidence, filename)
+    existed = storage.exists(name)
+    try:
+        evidence.file.save(filename, upload, save=False)
+    except BaseException as exc:
+        if not existed and storage.exists(name):
+            _discard(storage, name)
+        if isinstance(exc, OSError) and exc.errno in NO_ROOM:
+            log.error("evidence storage is full: %s", exc)
+            raise StorageFull() from exc
+        raise
+    stored = _stored.get()
+    if stored is not None:
+        stored.append((storage, evidence.file.name or name))
+
+
 def attach_upload(*, complaint: Complaint, upload: UploadedFile, user: Any) -> Evidence:
     inspected = evidence_inspect(upload)
     name, size, sha, mime = inspected.name, inspected.size, inspected.sha256, inspected.content_type
@@ -116,7 +187,7 @@ def attach_upload(*, complaint: Complaint, upload: UploadedFile, user: Any) -> E
         uploaded_by=user,
     )
     upload.seek(0)
-    evidence.file.save(f"{uuid.uuid4().hex}.{inspected.extension}", upload, save=False)
+    _store(evidence, f"{uuid.uuid4().hex}.{inspected.extension}", upload)
     evidence.save(force_insert=True)
     audit_append(
         complaint=complaint,
@@ -128,7 +199,7 @@ def attach_upload(*, complaint: Complaint, upload: UploadedFile, user: Any) -> E
     return evidence
 
 
-@transaction.atomic
+@files_follow_transaction()
 def evidence_attach(*, complaint: Complaint, upload: UploadedFile, actor: Actor) -> Evidence:
     """Add evidence to an existing complaint (the complainant, or staff in scope)."""
     complaint = lock_complaint(complaint, None)

@@ -5,12 +5,12 @@ from __future__ import annotations
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from complaints.access import hash_secret
@@ -31,7 +31,7 @@ from complaints.models import (
 from complaints.models.complaint import DESCRIPTION_MAX_LENGTH
 from complaints.notifications.outbox import outbox_record
 from complaints.services._common import sla_due
-from complaints.services.evidence import attach_upload, evidence_inspect
+from complaints.services.evidence import attach_upload, evidence_inspect, files_follow_transaction
 
 
 @dataclass(frozen=True)
@@ -55,15 +55,43 @@ def _resolve_place(
     return unit
 
 
+def filing_window(election: Election, now: datetime | None = None) -> tuple[datetime, datetime]:
+    """The earliest and the latest ``occurred_at`` a complaint about ``election`` may give.
+
+    From the start of its campaign (``campaign_starts_on``; when empty, ELECTION_CAMPAIGN_DAYS
+    before the voting day, at midnight local time), so violations before voting day stay
+    fileable; until now plus OCCURRED_AT_CLOCK_SKEW_MINUTES for a filer's clock running fast.
+    """
+    first_day = election.campaign_starts_on or election.voting_day - timedelta(days=settings.ELECTION_CAMPAIGN_DAYS)
+    start = datetime.combine(first_day, time.min, tzinfo=timezone.get_default_timezone())
+    end = (now or timezone.now()) + timedelta(minutes=settings.OCCURRED_AT_CLOCK_SKEW_MINUTES)
+    return start, end
+
+
+def occurred_at_check(*, election: Election, occurred_at: datetime) -> None:
+    """Refuse a time it happened outside the election's filing window, naming ``occurred_at``."""
+    if timezone.is_naive(occurred_at):
+        raise ValidationFailed(_("The time it happened must include a time zone."), "occurred_at")
+    start, end = filing_window(election)
+    if occurred_at < start:
+        raise ValidationFailed(
+            _(
+                "The time it happened is before this election's campaign began on %(start)s; "
+                "complaints about this election can only be about what happened from that day on."
+            )
+            % {"start": formats.date_format(start.date(), "DATE_FORMAT")},
+            "occurred_at",
+        )
+    if occurred_at > end:
+        raise ValidationFailed(_("The time it happened is in the future; check the date and time."), "occurred_at")
+
+
 def _validate_filing(*, election: Election, category: Category, occurred_at: datetime, description: str) -> None:
     if election.status == ElectionStatus.ARCHIVED:
         raise ValidationFailed(_("This election is archived and no longer takes complaints."), "election")
     if not category.is_active:
         raise ValidationFailed(_("This category is no longer in use; choose another."), "category")
-    if timezone.is_naive(occurred_at):
-        raise ValidationFailed(_("The time it happened must include a time zone."), "occurred_at")
-    if occurred_at > timezone.now() + timedelta(minutes=10):
-        raise ValidationFailed(_("The time it happened is in the future; check the date and time."), "occurred_at")
+    occurred_at_check(election=election, occurred_at=occurred_at)
     if len(description.strip()) < 10:
         raise ValidationFailed(_("Describe what happened in at least 10 characters."), "description")
     if len(description.strip()) > DESCRIPTION_MAX_LENGTH:
@@ -77,7 +105,7 @@ def _validate_filing(*, election: Election, category: Category, occurred_at: dat
         )
 
 
-@transaction.atomic
+@files_follow_transaction()
 def complaint_file(
     *,
     election: Election,
@@ -97,7 +125,10 @@ def complaint_file(
     language: str = "ru",
     files: Sequence[UploadedFile] = (),
 ) -> Filing:
-    """Validate and record a complaint, its reporter and its evidence in one transaction."""
+    """Validate and record a complaint, its reporter and its evidence in one transaction.
+
+    The evidence files follow the transaction: if it does not commit, none is left on disk.
+    """
     _validate_filing(election=election, category=category, occurred_at=occurred_at, description=description)
     place_unit = _resolve_place(polling_station, unit, place_text)
     for upload in files:  # refuse a bad file before anything is stored

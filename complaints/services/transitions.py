@@ -18,7 +18,8 @@ from complaints.errors import ValidationFailed
 from complaints.models import Complaint, Note, NoteVisibility, Status
 from complaints.notifications.outbox import outbox_record_events
 from complaints.services._common import actor_roles, actor_user, lock_complaint, save_complaint
-from complaints.services.evidence import evidence_attach
+from complaints.services.cases import submission_from_escalation
+from complaints.services.evidence import evidence_attach, files_follow_transaction
 from complaints.workflow import Effect, Requirement
 
 
@@ -110,6 +111,10 @@ def _record(
     )
     if original is not None:
         _link_original(original, complaint, linked=Effect.UNLINK_ORIGINAL not in transition.effects, user=user)
+    if Effect.FILE_SUBMISSION in transition.effects:
+        submission_from_escalation(
+            complaint=complaint, user=user, authority_text=authority, reference=authority_reference
+        )
     if transition.effects & {Effect.NOTE_TO_COMPLAINANT, Effect.NOTE_FROM_COMPLAINANT}:
         Note.objects.create(
             complaint=complaint,
@@ -186,7 +191,7 @@ def _link_original(original: Complaint, duplicate: Complaint, *, linked: bool, u
     )
 
 
-@transaction.atomic
+@files_follow_transaction()  # one transaction; files stored in it are deleted if it does not commit
 def complaint_answer(
     *, complaint: Complaint, actor: Actor, comment: str, files: Sequence[UploadedFile] = (), version: int | None = None
 ) -> Complaint:

@@ -5,6 +5,7 @@ Views translate HTTP to selector and service calls and back; the rules live in s
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
@@ -14,16 +15,20 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.translation import get_language
+from django.utils import timezone
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from complaints import selectors, services, workflow
 from complaints.access import access_for
+from complaints.api.throttling import AnonFilingThrottle, AnonStatusThrottle, throttle_wait
+from complaints.middleware import refusal
 from complaints.models import Channel, Complaint
 from complaints.web.forms import AnswerForm, EvidenceForm, FilingForm, StatusLookupForm, WithdrawForm
 from complaints.web.presenters import timeline_entries
+from complaints.web.receipts import receipt_context
 
 RECEIPT_KEY = "web_receipt"  # the just-filed receipt, shown once then removed
 TRACKED_KEY = "web_tracked"  # complaints unlocked in this session with code + secret
@@ -75,12 +80,35 @@ def _wants_json(request: HttpRequest) -> bool:
     return "application/json" in request.headers.get("Accept", "")
 
 
+def _throttled(request: HttpRequest, throttle_class: Any) -> HttpResponse | None:
+    """The API's rate limit for this form (the same count in the shared cache), or None if within it."""
+    wait = throttle_wait(throttle_class, request)
+    if wait is None:
+        return None
+    message = ngettext(
+        "Too many attempts from your address. Please try again in %(seconds)s second.",
+        "Too many attempts from your address. Please try again in %(seconds)s seconds.",
+        wait,
+    ) % {"seconds": wait}
+    return refusal(
+        request,
+        status=429,
+        code="throttled",
+        message=message,
+        template="429.html",
+        headers={"Retry-After": str(wait)},
+        context={"retry_after": wait, "retry_at": timezone.localtime() + timedelta(seconds=wait)},
+    )
+
+
 @never_cache
 @require_http_methods(["GET", "POST"])
 def complaint_file(request: HttpRequest) -> HttpResponse:
     """The filing form. Works as a plain multipart POST; app.js upgrades it (progress, draft)."""
     status = 200
     if request.method == "POST":
+        if (throttled := _throttled(request, AnonFilingThrottle)) is not None:
+            return throttled
         form = FilingForm(request.POST, request.FILES, user=request.user)
         if form.is_valid():
             try:
@@ -124,7 +152,7 @@ def receipt(request: HttpRequest) -> HttpResponse:
     data = request.session.pop(RECEIPT_KEY, None)
     if not data:
         return render(request, "complaints/receipt_gone.html")
-    return render(request, "complaints/receipt.html", {"code": data["code"], "secret": data["secret"]})
+    return render(request, "complaints/receipt.html", receipt_context(request, data["code"], data["secret"]))
 
 
 # --- status follow-up -------------------------------------------------------------
@@ -138,7 +166,9 @@ def _tracked(request: HttpRequest) -> list[int]:
 @require_http_methods(["GET", "POST"])
 def status_lookup(request: HttpRequest) -> HttpResponse:
     """Code + secret in a POST body (never in a URL) unlock the complaint for this session."""
-    form = StatusLookupForm(request.POST or None)
+    if request.method == "POST" and (throttled := _throttled(request, AnonStatusThrottle)) is not None:
+        return throttled
+    form = StatusLookupForm(request.POST or None, initial={"code": request.GET.get("code", "")[:20]})
     if request.method == "POST" and form.is_valid():
         complaint = selectors.complaint_by_receipt(code=form.cleaned_data["code"], secret=form.cleaned_data["secret"])
         if complaint is not None:

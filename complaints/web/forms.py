@@ -11,9 +11,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from complaints import selectors
+from complaints.errors import ValidationFailed
 from complaints.models import Category, Election, PollingStation, Severity, Status, TerritorialUnit
 from complaints.models import NoteVisibility as Visibility
 from complaints.models.complaint import DESCRIPTION_MAX_LENGTH
+from complaints.services.filing import occurred_at_check
 from complaints.workflow import Requirement, Transition
 
 MAX_FILES = 10
@@ -119,6 +121,12 @@ class FilingForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
+        # The service's rule, read here so the error shows beside the field with the others.
+        if cleaned.get("election") is not None and cleaned.get("occurred_at") is not None:
+            try:
+                occurred_at_check(election=cleaned["election"], occurred_at=cleaned["occurred_at"])
+            except ValidationFailed as exc:
+                self.add_error("occurred_at", exc.message)
         text = (cleaned.get("station") or "").strip()
         if cleaned.get("polling_station") is None and text:
             cleaned["polling_station"] = self._resolve_station(text)
@@ -226,8 +234,7 @@ class IdentityForm(forms.Form):
     purpose = forms.CharField(
         label=_("Why do you need to see it?"),
         max_length=200,
-        required=False,
-        help_text=_("Recorded in the audit log with your name."),
+        help_text=_("Required. Recorded in the audit log with your name."),
     )
 
 

@@ -20,6 +20,7 @@ EVENT_LABELS: dict[str, str | Promise] = {
     "note": _("Note added"),
     "assign": _("Assignment changed"),
     "identity_viewed": _("Reporter's identity viewed"),
+    "document": _("Complaint document generated"),
     "sla_breached": _("Deadline missed"),
     "duplicate_linked": _("A duplicate was linked to this complaint"),
     "duplicate_unlinked": _("A duplicate was unlinked from this complaint"),
@@ -86,6 +87,7 @@ def _details(event: AuditEvent) -> list[tuple[str, str]]:
         (_("Authority"), p.get("authority")),
         (_("Authority's reference number"), p.get("authority_reference")),
         (_("File"), p.get("name")),
+        (_("Document version"), p.get("document_version")),
         (_("SHA-256"), p.get("sha256")),
         (_("Purpose"), p.get("purpose")),
     ]

@@ -37,6 +37,7 @@ def stats_page(request: HttpRequest) -> HttpResponse:
             "stats": stats,
             "largest": largest,
             "floor": settings.PUBLIC_STATS_MIN_COUNT,
+            "outcomes": selectors.public_case_outcomes(election_id=election.pk),
         },
     )
 

@@ -364,6 +364,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "categories": categories,
         "region_chart": bar_chart(regions, _("Complaints by region")),
         "category_chart": bar_chart(categories, _("Complaints by category")),
+        "outcomes": selectors.case_outcomes_for(user=user, election=election),
         "tones": STATUS_TONE,
     }
     return render(request, "complaints/review/dashboard.html", context)

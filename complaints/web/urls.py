@@ -4,7 +4,8 @@ from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from complaints.web import complainant, public, review
+from complaints.web import audit_public, cases, complainant, public, review
+from complaints.web import documents as web_documents
 
 urlpatterns = [
     path("", complainant.home, name="home"),
@@ -39,8 +40,33 @@ urlpatterns = [
     path("complaints/<str:code>/notes/", review.complaint_note, name="web-complaint-note"),
     path("complaints/<str:code>/identity/", review.complaint_identity, name="web-complaint-identity"),
     path("complaints/<str:code>/evidence/<int:evidence_id>/", review.evidence_file, name="web-evidence"),
+    path("complaints/<str:code>/documents/", web_documents.document_generate, name="web-document-generate"),
+    path(
+        "complaints/<str:code>/documents/<int:document_id>/",
+        web_documents.document_download,
+        name="web-document",
+    ),
+    # The case at the authorities (complaints/web/cases.py)
+    path("complaints/<str:code>/case/submissions/", cases.submission_create, name="web-submission-create"),
+    path(
+        "complaints/<str:code>/case/submissions/<int:pk>/outcome/",
+        cases.submission_outcome,
+        name="web-submission-outcome",
+    ),
+    path(
+        "complaints/<str:code>/case/submissions/<int:pk>/appeal/", cases.submission_appeal, name="web-submission-appeal"
+    ),
+    path("complaints/<str:code>/case/submissions/<int:pk>/decision/", cases.decision_file, name="web-decision-file"),
+    path("complaints/<str:code>/case/respondents/", cases.respondent_create, name="web-respondent-create"),
+    path("complaints/<str:code>/case/respondents/<int:pk>/replies/", cases.reply_create, name="web-reply-create"),
+    path("complaints/<str:code>/case/replies/<int:pk>/", cases.reply_file, name="web-reply-file"),
     path("dashboard/", review.dashboard, name="web-dashboard"),
     # Public statistics and open data
     path("stats/", public.stats_page, name="public-stats"),
     path("stats/open-data.csv", public.open_data_csv, name="public-open-data"),
+    # Signed audit checkpoints, the key to check them and the standalone verifier: public, archivable
+    path("audit/checkpoints/", audit_public.checkpoint_list, name="audit-checkpoints"),
+    path("audit/checkpoints/<int:serial>.json", audit_public.checkpoint_file, name="audit-checkpoint"),
+    path("audit/public-key", audit_public.public_key, name="audit-public-key"),
+    path("audit/verify_case.py", audit_public.verifier, name="audit-verifier"),
 ]

@@ -10,6 +10,7 @@ Configuration choices, each for a reason the schema cannot express:
 - positive_data_acceptance also accepts 400/413/415/422 on the operations whose input is
   checked against stored data or file contents (an election id that exists, a date not in
   the future, a username, a duplicate's original, a resolvable webhook URL, a real image,
+  a document's organisation or signatory that the standing needs,
   an Idempotency-Key already used with another body). Everything else is checked as is.
 """
 
@@ -43,9 +44,16 @@ BUSINESS_VALIDATED = [
     "complaints_mark_duplicate",
     "complaints_transition",
     "complaints_evidence_create",
+    "complaints_documents_create",
     "status_evidence",
     "webhooks_create",
     "webhooks_update",
+    # The legal case: an authority id in the register, dates not in the future, the submission's state.
+    "complaints_submissions_create",
+    "complaints_submissions_outcome",
+    "complaints_submissions_appeal",
+    "complaints_respondents_create",
+    "complaints_respondents_reply",
 ]
 CONFIG = """\
 workers = 1

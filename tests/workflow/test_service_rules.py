@@ -90,4 +90,5 @@ def test_effects_in_the_table():
         "provide_info": {workflow.Effect.NOTE_FROM_COMPLAINANT},
         "mark_duplicate": {workflow.Effect.LINK_ORIGINAL},
         "undo_duplicate": {workflow.Effect.UNLINK_ORIGINAL},
+        "escalate": {workflow.Effect.FILE_SUBMISSION},
     }

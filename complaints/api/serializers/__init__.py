@@ -4,6 +4,21 @@ No business rule lives here: filing, transitions, notes and evidence go through
 ``complaints.services``; the status is never writable. Every name is re-exported here.
 """
 
+from complaints.api.serializers.cases import (
+    AppealCreateSerializer,
+    AuthoritySerializer,
+    CaseSerializer,
+    DeadlineSerializer,
+    DecisionSerializer,
+    NextDeadlineSerializer,
+    OutcomeSerializer,
+    ReplyCreateSerializer,
+    RespondentCreateSerializer,
+    RespondentReplySerializer,
+    RespondentSerializer,
+    SubmissionCreateSerializer,
+    SubmissionSerializer,
+)
 from complaints.api.serializers.common import (
     NOT_BLANK,
     RECEIPT_CODE_HELP,
@@ -83,6 +98,19 @@ from complaints.api.serializers.webhooks import (
 )
 
 __all__ = [
+    "AppealCreateSerializer",
+    "AuthoritySerializer",
+    "CaseSerializer",
+    "DeadlineSerializer",
+    "DecisionSerializer",
+    "NextDeadlineSerializer",
+    "OutcomeSerializer",
+    "ReplyCreateSerializer",
+    "RespondentCreateSerializer",
+    "RespondentReplySerializer",
+    "RespondentSerializer",
+    "SubmissionCreateSerializer",
+    "SubmissionSerializer",
     "ActionChoiceSerializer",
     "ActionSerializer",
     "AssignSerializer",

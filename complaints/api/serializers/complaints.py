@@ -11,6 +11,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from complaints.access import roles_for
+from complaints.api.filters import BoundedDateTimeField
 from complaints.api.serializers.common import (
     ActionSerializer,
     CachedFieldsMixin,
@@ -141,6 +142,17 @@ class FilingSerializer(ComplaintDetailSerializer):
         return False
 
 
+class OccurredAtField(BoundedDateTimeField):
+    """Times a database can hold; the service then applies the election's own campaign bounds."""
+
+    default_error_messages = {
+        "out_of_range": _l(
+            "The time it happened is outside this election's campaign; give the time of the incident, "
+            "with its time zone."
+        ),
+    }
+
+
 class ComplaintCreateSerializer(StrictJSONMixin, serializers.Serializer[Any]):
     election = serializers.PrimaryKeyRelatedField(queryset=Election.objects.all())
     category: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
@@ -159,7 +171,7 @@ class ComplaintCreateSerializer(StrictJSONMixin, serializers.Serializer[Any]):
     place_text = serializers.CharField(
         required=False, allow_blank=True, max_length=300, default="", help_text="Where it happened, in words."
     )
-    occurred_at = serializers.DateTimeField(help_text="When it happened (not in the future).")
+    occurred_at = OccurredAtField(help_text="When it happened: within the election's campaign, not in the future.")
     description = serializers.CharField(min_length=10, max_length=DESCRIPTION_MAX_LENGTH, help_text="What happened.")
     severity = serializers.ChoiceField(
         choices=Severity.choices, required=False, allow_null=True, help_text="Defaults to the category's severity."

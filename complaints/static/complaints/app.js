@@ -38,6 +38,14 @@
     });
   }
 
+  /* Print buttons: <button data-print hidden> (hidden without script; print.css drops them on paper). */
+  function initPrint() {
+    $all("[data-print]").forEach(function (button) {
+      button.hidden = false;
+      button.addEventListener("click", function () { window.print(); });
+    });
+  }
+
   /* "Select all" checkbox for the queue's bulk assignment. */
   function initCheckAll() {
     $all("[data-check-all]").forEach(function (box) {
@@ -343,6 +351,7 @@
 
   function init() {
     initCopy();
+    initPrint();
     initCheckAll();
     initFill();
     initFocus();
