@@ -12,6 +12,7 @@ the documented schema.
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -52,13 +53,26 @@ def _serializer_fields() -> dict[str, Any]:
     return dict(ComplaintSerializer().fields)
 
 
+@functools.lru_cache(maxsize=8)
+def _field_kinds(fields: tuple[str, ...]) -> tuple[tuple[str, bool, bool], ...]:
+    """(field, read straight from its column, is a datetime) in the serializer's order.
+
+    Keyed by the serializer's field list, so it is computed once per process, not per
+    request (instantiating the serializer deep-copies every field).
+    """
+    return tuple(
+        (name, name not in SPECIAL_COLUMNS, isinstance(field, serializers.DateTimeField))
+        for name, field in _serializer_fields().items()
+    )
+
+
+def field_kinds() -> tuple[tuple[str, bool, bool], ...]:
+    return _field_kinds(tuple(ComplaintSerializer.Meta.fields))
+
+
 def plain_fields() -> dict[str, bool]:
     """Serializer field name -> whether it is a datetime, for the fields read straight from a column."""
-    return {
-        name: isinstance(field, serializers.DateTimeField)
-        for name, field in _serializer_fields().items()
-        if name not in SPECIAL_COLUMNS
-    }
+    return {name: is_datetime for name, is_plain, is_datetime in field_kinds() if is_plain}
 
 
 def _columns() -> tuple[str, ...]:
@@ -169,12 +183,11 @@ class RowRenderer:
         self.tz = timezone.get_current_timezone()
         self.status_labels = {s.value: str(s.label) for s in Status}
         self._actions: dict[tuple[str, frozenset[workflow.Role]], list[dict[str, Any]]] = {}
-        plain = plain_fields()
         # (field, column read as is, is a datetime, renderer): resolved once per reader, not per row;
         # a field that is not a plain column without a renderer fails here, not on some row.
         self.plan: list[tuple[str, bool, bool, Callable[[dict[str, Any], Related], Any] | None]] = [
-            (name, name in plain, plain.get(name, False), None if name in plain else getattr(self, f"_{name}"))
-            for name in _serializer_fields()
+            (name, is_plain, is_plain and is_datetime, None if is_plain else getattr(self, f"_{name}"))
+            for name, is_plain, is_datetime in field_kinds()
         ]
 
     def actions(self, row: dict[str, Any]) -> list[dict[str, Any]]:
