@@ -25,7 +25,20 @@ LATIN = re.compile(r"[A-Za-z]")
 # Not translated in any language: acronyms, identifiers and product names.
 SAME_IN_EVERY_LANGUAGE = re.compile(r"\b(ID|URL|API|SLA|HTTP|SHA-256|JSON|CSV|IP|GET|POST|Accept|User-Agent|Axes)\b")
 # Words Kazakh writes as Russian does (the Kazakh label is then rightly equal to the Russian one).
-SAME_IN_KAZAKH = {"ID", "URL", "SHA-256", "API", "Email", "Axes", "Код", "код"}
+SAME_IN_KAZAKH = {
+    "ID",
+    "URL",
+    "SHA-256",
+    "API",
+    "Email",
+    "Axes",
+    "Код",
+    "код",
+    "Орган",
+    "орган",
+    "Юрисдикция",
+    "юрисдикция",
+}
 
 
 def checked_models() -> list[tuple[Any, Any]]:

@@ -19,17 +19,17 @@ class Checkpoint(models.Model):
     the Merkle root the statement carries. The signing key is never stored here.
     """
 
-    serial = models.PositiveIntegerField(unique=True)
-    created_at = models.DateTimeField()
+    serial = models.PositiveIntegerField(unique=True, verbose_name=_("serial"))
+    created_at = models.DateTimeField(verbose_name=_("created at"))
     label = models.CharField(_("label"), max_length=200, blank=True)
-    trigger = models.CharField(max_length=12, choices=CheckpointTrigger.choices)
-    chains = models.PositiveIntegerField()
-    events = models.PositiveBigIntegerField()
-    merkle_root = models.CharField(max_length=64)
-    key_id = models.CharField(max_length=16)
-    statement = models.JSONField()
-    signature = models.CharField(max_length=200)
-    heads = models.JSONField(default=list)
+    trigger = models.CharField(max_length=12, choices=CheckpointTrigger.choices, verbose_name=_("trigger"))
+    chains = models.PositiveIntegerField(verbose_name=_("chains"))
+    events = models.PositiveBigIntegerField(verbose_name=_("events"))
+    merkle_root = models.CharField(max_length=64, verbose_name=_("merkle root"))
+    key_id = models.CharField(max_length=16, verbose_name=_("key id"))
+    statement = models.JSONField(verbose_name=_("statement"))
+    signature = models.CharField(max_length=200, verbose_name=_("signature"))
+    heads = models.JSONField(default=list, verbose_name=_("heads"))
 
     class Meta:
         ordering = ["serial"]

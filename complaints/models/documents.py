@@ -46,7 +46,7 @@ class DocumentTemplate(models.Model):
             "addressee block, “- ” a list item, “~ ” small print; a blank line ends a paragraph."
         ),
     )
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
         ordering = ["election_id", "language"]
@@ -75,24 +75,39 @@ def document_path(instance: GeneratedDocument, filename: str) -> str:
 class GeneratedDocument(models.Model):
     """One generation of the formal complaint: numbered per complaint, hashed, kept in the storage."""
 
-    complaint = models.ForeignKey(Complaint, on_delete=models.PROTECT, related_name="documents")
+    complaint = models.ForeignKey(
+        Complaint, on_delete=models.PROTECT, related_name="documents", verbose_name=_("complaint")
+    )
     # Other complaints about the same incident that the document also covers.
-    related = models.ManyToManyField(Complaint, blank=True, related_name="related_documents")
-    version = models.PositiveIntegerField(editable=False)
-    language = models.CharField(max_length=2, choices=DocumentLanguage.choices, editable=False)
-    format = models.CharField(max_length=4, choices=DocumentFormat.choices, editable=False)
-    file = models.FileField(upload_to=document_path, max_length=300, editable=False)
-    sha256 = models.CharField(max_length=64, db_index=True, editable=False)
-    size = models.PositiveBigIntegerField(editable=False)
+    related = models.ManyToManyField(Complaint, blank=True, related_name="related_documents", verbose_name=_("related"))
+    version = models.PositiveIntegerField(editable=False, verbose_name=_("version"))
+    language = models.CharField(
+        max_length=2, choices=DocumentLanguage.choices, editable=False, verbose_name=_("language")
+    )
+    format = models.CharField(max_length=4, choices=DocumentFormat.choices, editable=False, verbose_name=_("format"))
+    file = models.FileField(upload_to=document_path, max_length=300, editable=False, verbose_name=_("file"))
+    sha256 = models.CharField(max_length=64, db_index=True, editable=False, verbose_name=_("sha256"))
+    size = models.PositiveBigIntegerField(editable=False, verbose_name=_("size"))
     template = models.ForeignKey(
-        DocumentTemplate, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", editable=False
+        DocumentTemplate,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+        verbose_name=_("template"),
     )
     # The choices it was made with (addressee, standing, remedy, ...); never the reporter's identity.
-    options = models.JSONField(default=dict, editable=False)
+    options = models.JSONField(default=dict, editable=False, verbose_name=_("options"))
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+", editable=False
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+        editable=False,
+        verbose_name=_("created by"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
         ordering = ["complaint_id", "-version"]

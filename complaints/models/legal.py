@@ -182,12 +182,19 @@ class SubmissionState(models.TextChoices):
 class Submission(models.Model):
     """A complaint (or several about one incident) filed with an authority; an appeal is one too."""
 
-    complaint = models.ForeignKey(Complaint, on_delete=models.PROTECT, related_name="submissions")
+    complaint = models.ForeignKey(
+        Complaint, on_delete=models.PROTECT, related_name="submissions", verbose_name=_("complaint")
+    )
     also_covers = models.ManyToManyField(
         Complaint, blank=True, related_name="joined_submissions", verbose_name=_("other complaints it covers")
     )
     authority = models.ForeignKey(
-        Authority, on_delete=models.PROTECT, null=True, blank=True, related_name="submissions"
+        Authority,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="submissions",
+        verbose_name=_("authority"),
     )
     authority_text = models.CharField(
         _("authority (as written)"), max_length=300, blank=True, help_text=_("When the body is not in the register.")
@@ -201,7 +208,13 @@ class Submission(models.Model):
     )
     answer_due_at = models.DateTimeField(_("answer due"), null=True, blank=True, editable=False)
     deadline_rule = models.ForeignKey(
-        DeadlineRule, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", editable=False
+        DeadlineRule,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+        verbose_name=_("deadline rule"),
     )
     appeal_of = models.ForeignKey(
         "self",
@@ -213,10 +226,16 @@ class Submission(models.Model):
         help_text=_("The submission whose decision (or missing answer) this one challenges."),
     )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", editable=False
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+        verbose_name=_("created by"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
         ordering = ["submitted_at", "id"]
@@ -254,20 +273,28 @@ def decision_path(instance: Decision, filename: str) -> str:
 class Decision(models.Model):
     """The authority's decision on a submission; its document is hashed like evidence."""
 
-    submission = models.OneToOneField(Submission, on_delete=models.PROTECT, related_name="decision")
+    submission = models.OneToOneField(
+        Submission, on_delete=models.PROTECT, related_name="decision", verbose_name=_("submission")
+    )
     result = models.CharField(_("result"), max_length=16, choices=DecisionResult.choices)
     decided_on = models.DateField(_("decision date"))
     text = models.TextField(_("decision text"), blank=True)
     file = models.FileField(_("decision document"), upload_to=decision_path, max_length=300, blank=True)
-    sha256 = models.CharField(max_length=64, blank=True, editable=False)
-    size = models.PositiveBigIntegerField(null=True, blank=True, editable=False)
-    content_type = models.CharField(max_length=100, blank=True, editable=False)
-    original_name = models.CharField(max_length=200, blank=True, editable=False)
+    sha256 = models.CharField(max_length=64, blank=True, editable=False, verbose_name=_("sha256"))
+    size = models.PositiveBigIntegerField(null=True, blank=True, editable=False, verbose_name=_("size"))
+    content_type = models.CharField(max_length=100, blank=True, editable=False, verbose_name=_("content type"))
+    original_name = models.CharField(max_length=200, blank=True, editable=False, verbose_name=_("original name"))
     appeal_due_at = models.DateTimeField(_("appeal due"), null=True, blank=True, editable=False)
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", editable=False
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+        verbose_name=_("recorded by"),
     )
-    recorded_at = models.DateTimeField(auto_now_add=True)
+    recorded_at = models.DateTimeField(auto_now_add=True, verbose_name=_("recorded at"))
 
     class Meta:
         verbose_name = _("decision")
@@ -287,18 +314,29 @@ class CaseDeadlineState(models.TextChoices):
 class CaseDeadline(models.Model):
     """A running statutory clock on a complaint: to file, for the answer, to appeal. The queue sorts on it."""
 
-    complaint = models.ForeignKey(Complaint, on_delete=models.PROTECT, related_name="case_deadlines")
+    complaint = models.ForeignKey(
+        Complaint, on_delete=models.PROTECT, related_name="case_deadlines", verbose_name=_("complaint")
+    )
     submission = models.ForeignKey(
-        Submission, on_delete=models.PROTECT, null=True, blank=True, related_name="deadlines"
+        Submission,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="deadlines",
+        verbose_name=_("submission"),
     )
     kind = models.CharField(_("what it is for"), max_length=24, choices=DeadlineKind.choices)
     due_at = models.DateTimeField(_("due at"))
-    urgent = models.BooleanField(default=False, help_text=_("Counted as “at once” (voting day or the day before)."))
-    rule = models.ForeignKey(DeadlineRule, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    urgent = models.BooleanField(
+        default=False, help_text=_("Counted as “at once” (voting day or the day before)."), verbose_name=_("urgent")
+    )
+    rule = models.ForeignKey(
+        DeadlineRule, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("rule")
+    )
     legal_reference = models.CharField(_("legal reference"), max_length=300, blank=True)
     state = models.CharField(_("state"), max_length=8, choices=CaseDeadlineState.choices, default="open")
-    opened_at = models.DateTimeField(auto_now_add=True)
-    closed_at = models.DateTimeField(null=True, blank=True)
+    opened_at = models.DateTimeField(auto_now_add=True, verbose_name=_("opened at"))
+    closed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("closed at"))
 
     class Meta:
         ordering = ["due_at", "id"]
@@ -316,9 +354,11 @@ class CaseDeadline(models.Model):
 class DeadlineWarning(models.Model):
     """The marker that a warning (24 h, 2 h before) or the miss of a deadline was sent: once each."""
 
-    deadline = models.ForeignKey(CaseDeadline, on_delete=models.CASCADE, related_name="warnings")
-    threshold = models.CharField(max_length=12)
-    created_at = models.DateTimeField(auto_now_add=True)
+    deadline = models.ForeignKey(
+        CaseDeadline, on_delete=models.CASCADE, related_name="warnings", verbose_name=_("deadline")
+    )
+    threshold = models.CharField(max_length=12, verbose_name=_("threshold"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
         constraints = [
@@ -341,14 +381,22 @@ class RespondentKind(models.TextChoices):
 class Respondent(models.Model):
     """Whose actions the complaint challenges."""
 
-    complaint = models.ForeignKey(Complaint, on_delete=models.PROTECT, related_name="respondents")
+    complaint = models.ForeignKey(
+        Complaint, on_delete=models.PROTECT, related_name="respondents", verbose_name=_("complaint")
+    )
     kind = models.CharField(_("kind"), max_length=20, choices=RespondentKind.choices)
     name = models.CharField(_("name"), max_length=200)
     description = models.TextField(_("description"), blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", editable=False
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+        verbose_name=_("created by"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -366,18 +414,26 @@ def reply_path(instance: RespondentReply, filename: str) -> str:
 class RespondentReply(models.Model):
     """The respondent's reply (right of reply), with its date and file."""
 
-    respondent = models.ForeignKey(Respondent, on_delete=models.PROTECT, related_name="replies")
+    respondent = models.ForeignKey(
+        Respondent, on_delete=models.PROTECT, related_name="replies", verbose_name=_("respondent")
+    )
     received_on = models.DateField(_("received on"))
     text = models.TextField(_("reply"), blank=True)
     file = models.FileField(_("file"), upload_to=reply_path, max_length=300, blank=True)
-    sha256 = models.CharField(max_length=64, blank=True, editable=False)
-    size = models.PositiveBigIntegerField(null=True, blank=True, editable=False)
-    content_type = models.CharField(max_length=100, blank=True, editable=False)
-    original_name = models.CharField(max_length=200, blank=True, editable=False)
+    sha256 = models.CharField(max_length=64, blank=True, editable=False, verbose_name=_("sha256"))
+    size = models.PositiveBigIntegerField(null=True, blank=True, editable=False, verbose_name=_("size"))
+    content_type = models.CharField(max_length=100, blank=True, editable=False, verbose_name=_("content type"))
+    original_name = models.CharField(max_length=200, blank=True, editable=False, verbose_name=_("original name"))
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", editable=False
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+        verbose_name=_("recorded by"),
     )
-    recorded_at = models.DateTimeField(auto_now_add=True)
+    recorded_at = models.DateTimeField(auto_now_add=True, verbose_name=_("recorded at"))
 
     class Meta:
         ordering = ["received_on", "id"]
