@@ -5,11 +5,12 @@ WORKDIR /app
 
 RUN useradd --system --uid 1000 --home /app registry
 
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md requirements.lock ./
 COPY registry ./registry
 COPY complaints ./complaints
 COPY manage.py ./
-RUN pip install . \
+# Runtime dependencies only, at the versions of the lock file.
+RUN pip install --constraint requirements.lock . \
     && mkdir -p /app/var/media \
     && chown -R registry /app/var
 

@@ -4,20 +4,32 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PY := $(BIN)/python
-STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml requirements.lock | cksum | cut -d' ' -f1)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint fmt migrate seed worker beat web bench messages check install clean
+.PHONY: run test lint fmt migrate seed worker beat web bench messages check install lock clean
 
-$(STAMP): pyproject.toml
+# Installs exactly the locked versions, then the project itself without resolving anything.
+$(STAMP): pyproject.toml requirements.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet -r requirements.lock
+	$(PY) -m pip install --quiet --no-deps -e .
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 
 install: $(STAMP)
+
+## lock: re-resolve pyproject.toml's dependencies (with dev) in a scratch venv and rewrite requirements.lock
+lock:
+	rm -rf $(VENV)-lock && $(PYTHON) -m venv $(VENV)-lock
+	$(VENV)-lock/bin/pip install --quiet --upgrade pip
+	$(VENV)-lock/bin/pip install --quiet -e '.[dev]'
+	{ echo "# The exact versions 'make install' and CI install (then the project itself with --no-deps)."; \
+	  echo "# Refresh after editing pyproject.toml's dependencies: make lock"; \
+	  $(VENV)-lock/bin/pip freeze --exclude-editable; } > requirements.lock
+	rm -rf $(VENV)-lock
 
 ## run: the embedded default on http://127.0.0.1:8000: SQLite, demo data, the web server and
 ## a Celery worker with embedded beat on a SQLite broker (no service to install); Ctrl-C stops all
