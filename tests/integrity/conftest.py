@@ -84,9 +84,10 @@ def rewrite_and_recompute(complaint: Complaint, seq: int, **changes: Any) -> Non
         event.hash = prev = audit.compute_hash(prev, event)
         tamper(
             "UPDATE complaints_auditevent SET payload = %s, actor_label = %s, prev_hash = %s, hash = %s WHERE id = %s",
-            [json.dumps(event.payload), event.actor_label, event.prev_hash, event.hash + "~", event.pk],
+            [json.dumps(event.payload), event.actor_label, event.prev_hash, event.hash[:-1] + "~", event.pk],
         )
-    # Two passes: the unique index on hash would refuse a transient duplicate.
+    # Two passes: the unique index on hash would refuse a transient duplicate (the placeholder keeps
+    # the column's 64 characters, which PostgreSQL enforces).
     for event in events[seq - 1 :]:
         tamper("UPDATE complaints_auditevent SET hash = %s WHERE id = %s", [event.hash, event.pk])
 
