@@ -25,7 +25,6 @@ from rest_framework import exceptions, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from complaints.api.throttling import client_ip
 from complaints.models import ApiKey, IdempotencyRecord
 
 HEADER = "Idempotency-Key"
@@ -38,12 +37,18 @@ class IdempotencyKeyReused(exceptions.APIException):
     default_detail = "This Idempotency-Key was already used with a different request body; use a new key."
 
 
+# An anonymous caller is not told apart by its address: the record would tie the address to
+# the complaint for IDEMPOTENCY_KEEP_HOURS. Its key, long enough not to be guessed, is the owner.
+ANONYMOUS_OWNER = "anon"
+ANONYMOUS_KEY_MIN_LENGTH = 16
+
+
 def request_owner(request: Request) -> str:
     if isinstance(request.auth, ApiKey):
         return f"key:{request.auth.prefix}"
     if request.user and request.user.is_authenticated:
         return f"user:{request.user.pk}"
-    return f"ip:{client_ip(request)}"
+    return ANONYMOUS_OWNER
 
 
 def request_fingerprint(request: Request) -> str:
@@ -90,6 +95,16 @@ def run_idempotent(request: Request, create: Callable[[], tuple[Response, Any]])
     if key is None:
         return create()[0]
     owner, fingerprint = request_owner(request), request_fingerprint(request)
+    if owner == ANONYMOUS_OWNER and len(key) < ANONYMOUS_KEY_MIN_LENGTH:
+        raise serializers.ValidationError(
+            {
+                HEADER: [
+                    _("Without an API key, use an Idempotency-Key of at least %(n)s characters, e.g. a UUID.")
+                    % {"n": ANONYMOUS_KEY_MIN_LENGTH}
+                ]
+            },
+            code="invalid",
+        )
     claimed = False
     try:
         with transaction.atomic():

@@ -53,7 +53,7 @@ def test_same_key_with_another_body_is_422(client_for, people, filing_payload):
 
 
 def test_keys_are_per_owner(client_for, people, anon, filing_payload):
-    key, payload = "shared-key", filing_payload()
+    key, payload = "shared-key-" + uuid.uuid4().hex, filing_payload()
     a = client_for(people["observer"]).post(f"{API}/complaints/", payload, format="json", HTTP_IDEMPOTENCY_KEY=key)
     b = client_for(people["other_observer"]).post(
         f"{API}/complaints/", payload, format="json", HTTP_IDEMPOTENCY_KEY=key
@@ -103,3 +103,28 @@ def test_concurrent_requests_with_one_key_file_once(people, client_for, filing_p
     assert [status for status, _ in results] == [201] * 6
     assert len({code for _, code in results}) == 1
     assert Complaint.objects.count() == 1
+
+
+def test_an_anonymous_filing_stores_no_address_with_its_key(anon, filing_payload):
+    from complaints.models import IdempotencyRecord
+
+    key, payload = "anon-" + uuid.uuid4().hex, filing_payload()
+    response = anon.post(
+        f"{API}/complaints/", payload, format="json", HTTP_IDEMPOTENCY_KEY=key, REMOTE_ADDR="203.0.113.7"
+    )
+    assert response.status_code == 201
+    record = IdempotencyRecord.objects.get(key=key)
+    assert "203.0.113.7" not in record.owner
+    assert "203.0.113.7" not in str(record.response_body)
+    # A retry from another address (a phone moving between networks) still replays.
+    again = anon.post(
+        f"{API}/complaints/", payload, format="json", HTTP_IDEMPOTENCY_KEY=key, REMOTE_ADDR="198.51.100.9"
+    )
+    assert again.status_code == 201, again.content
+    assert again["Idempotent-Replayed"] == "true"
+
+
+def test_an_anonymous_key_must_be_long_enough_not_to_be_guessed(anon, filing_payload):
+    response = anon.post(f"{API}/complaints/", filing_payload(), format="json", HTTP_IDEMPOTENCY_KEY="1")
+    assert response.status_code == 400
+    assert "Idempotency-Key" in response.json()["error"]["fields"]

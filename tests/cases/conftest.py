@@ -80,7 +80,7 @@ def staff(make_user: Callable[..., Any], territory: dict[str, Any]) -> dict[str,
 @pytest.fixture
 def substantiated(file_complaint: Callable[..., Complaint]) -> Complaint:
     """A Pavlodar complaint found substantiated (reached through the generated transition tests' helper)."""
-    return force_state(file_complaint(email="voter@example.org", full_name="Voter"), "substantiated")
+    return force_state(file_complaint(email="voter@example.org", full_name="Voter", language="en"), "substantiated")
 
 
 @pytest.fixture

@@ -101,3 +101,9 @@ def substantiated(named_complaint: Complaint, coordinator: Any) -> Complaint:
         services.complaint_transition(complaint=c, action=action, actor=coordinator, version=c.version)
     c.refresh_from_db()
     return c
+
+
+@pytest.fixture(autouse=True)
+def _english_pages(settings):
+    """The assertions read English; pages default to Russian (LANGUAGE_CODE) when no language is asked for."""
+    settings.LANGUAGE_CODE = "en"
