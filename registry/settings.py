@@ -1,7 +1,8 @@
 """Settings for the registry: one file, every deployment knob from the environment.
 
 With nothing set you get the embedded default: SQLite under var/ (WAL, IMMEDIATE
-transactions), Celery tasks run eagerly in-process, email written to var/mail/,
+transactions), Celery tasks queued on a SQLite broker under var/ for the worker with
+embedded beat that `make run` starts (eager only in tests), email written to var/mail/,
 uploads under var/media/, a secret key generated once into var/secret_key.
 With DATABASE_URL and REDIS_URL: PostgreSQL, Redis as Celery broker and cache,
 and a separate worker and beat (`make worker`, `make beat`).
