@@ -352,6 +352,15 @@ admin.site.unregister(User)
 class RegistryUserAdmin(UserAdmin):
     inlines = [ProfileInline]
 
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        # The scope is edited in the inline form; the change goes into the same ScopeChange
+        # log as services.staff_set_scope writes (widening a scope is an audited act).
+        before = services.scope_snapshot(form.instance)
+        super().save_related(request, form, formsets, change)
+        after = services.scope_snapshot(form.instance)
+        if after != before:
+            services.record_scope_change(user=form.instance, actor=request.user, before=before, after=after)
+
 
 from complaints import (  # noqa: E402
     documents_admin,  # noqa: F401 - registers the document admin

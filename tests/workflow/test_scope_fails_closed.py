@@ -81,3 +81,42 @@ def test_preloaded_access_agrees_with_access_for(make_user, territory):
     preload_access(fresh)
     assert [access_for(u) for u in fresh] == expected
     assert Group.objects.exists()
+
+
+def test_marking_nationwide_in_the_admin_is_recorded(make_user, client):
+    from django.urls import reverse
+
+    admin = make_user("admin", is_staff=True, is_superuser=True)
+    user = make_user("reviewer", units=[])
+    client.force_login(admin)
+    url = reverse("admin:auth_user_change", args=[user.pk])
+    page = client.get(url)
+    assert page.status_code == 200
+    form = page.context["adminform"].form
+    data = {
+        k: v
+        for k, v in form.initial.items()
+        if v is not None and k not in ("password", "groups", "user_permissions", "last_login", "date_joined")
+    }
+    data.update(
+        {
+            "username": user.username,
+            "groups": [g.pk for g in user.groups.all()],
+            "date_joined_0": "2026-01-01",
+            "date_joined_1": "00:00:00",
+            "profile-TOTAL_FORMS": "1",
+            "profile-INITIAL_FORMS": "1",
+            "profile-MIN_NUM_FORMS": "0",
+            "profile-MAX_NUM_FORMS": "1",
+            "profile-0-id": user.profile.pk,
+            "profile-0-user": user.pk,
+            "profile-0-language": "ru",
+            "profile-0-nationwide": "on",
+        }
+    )
+    response = client.post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors if response.context else response
+    change = ScopeChange.objects.get(user=user)
+    assert change.actor == admin
+    assert change.before["nationwide"] is False
+    assert change.after["nationwide"] is True
