@@ -77,6 +77,8 @@ class Transition:
     # Outbox event types this transition records (delivered by notifications/).
     events: tuple[EventType, ...] = (EventType.STATUS_CHANGED,)
     effects: frozenset[Effect] = field(default_factory=frozenset)
+    # What happened, said after it is done ("Complaint triaged."), not the button's verb.
+    done: str | Promise = ""
 
     @property
     def echoes_comment(self) -> bool:
@@ -93,6 +95,8 @@ def _t(
     requires: set[Requirement] | None = None,
     events: tuple[EventType, ...] = (),
     effects: set[Effect] | None = None,
+    *,
+    done: str | Promise,
 ) -> Transition:
     return Transition(
         action,
@@ -103,14 +107,23 @@ def _t(
         frozenset(requires or ()),
         (EventType.STATUS_CHANGED, *events),
         frozenset(effects or ()),
+        done,
     )
 
 
 S = Status
 R = Requirement
 TRANSITIONS: tuple[Transition, ...] = (
-    _t("triage", {S.SUBMITTED}, S.TRIAGED, STAFF, _("Triage")),
-    _t("start_review", {S.TRIAGED}, S.UNDER_REVIEW, STAFF, _("Start review"), effects={Effect.ASSIGN_ACTOR}),
+    _t("triage", {S.SUBMITTED}, S.TRIAGED, STAFF, _("Triage"), done=_("Complaint triaged.")),
+    _t(
+        "start_review",
+        {S.TRIAGED},
+        S.UNDER_REVIEW,
+        STAFF,
+        _("Start review"),
+        effects={Effect.ASSIGN_ACTOR},
+        done=_("Review started: the complaint is now assigned to you."),
+    ),
     _t(
         "request_info",
         {S.UNDER_REVIEW},
@@ -120,6 +133,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         {R.COMMENT},
         (EventType.NEEDS_INFO,),
         {Effect.NOTE_TO_COMPLAINANT},
+        done=_("Information requested: the complainant has been asked."),
     ),
     _t(
         "provide_info",
@@ -130,8 +144,17 @@ TRANSITIONS: tuple[Transition, ...] = (
         {R.COMMENT},
         (EventType.INFO_PROVIDED,),
         {Effect.NOTE_FROM_COMPLAINANT},
+        done=_("Your information was sent to the reviewers."),
     ),
-    _t("substantiate", {S.UNDER_REVIEW}, S.SUBSTANTIATED, STAFF, _("Substantiated"), events=(EventType.DECIDED,)),
+    _t(
+        "substantiate",
+        {S.UNDER_REVIEW},
+        S.SUBSTANTIATED,
+        STAFF,
+        _("Substantiated"),
+        events=(EventType.DECIDED,),
+        done=_("Complaint marked substantiated."),
+    ),
     _t(
         "unsubstantiate",
         {S.UNDER_REVIEW},
@@ -140,6 +163,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         _("Unsubstantiated"),
         {R.COMMENT},
         (EventType.DECIDED,),
+        done=_("Complaint marked unsubstantiated."),
     ),
     _t(
         "reject",
@@ -149,6 +173,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         _("Reject (spam or out of scope)"),
         {R.COMMENT},
         (EventType.DECIDED,),
+        done=_("Complaint rejected."),
     ),
     _t(
         "mark_duplicate",
@@ -159,8 +184,17 @@ TRANSITIONS: tuple[Transition, ...] = (
         {R.ORIGINAL},
         (EventType.DECIDED,),
         {Effect.LINK_ORIGINAL},
+        done=_("Complaint marked as a duplicate."),
     ),
-    _t("undo_duplicate", {S.DUPLICATE}, S.TRIAGED, STAFF, _("Not a duplicate"), effects={Effect.UNLINK_ORIGINAL}),
+    _t(
+        "undo_duplicate",
+        {S.DUPLICATE},
+        S.TRIAGED,
+        STAFF,
+        _("Not a duplicate"),
+        effects={Effect.UNLINK_ORIGINAL},
+        done=_("No longer a duplicate: the complaint is back in triage."),
+    ),
     _t(
         "escalate",
         {S.SUBSTANTIATED},
@@ -170,6 +204,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         {R.AUTHORITY, R.AUTHORITY_REFERENCE},
         (EventType.ESCALATED,),
         {Effect.FILE_SUBMISSION},
+        done=_("Complaint escalated: the submission to the authority is recorded."),
     ),
     _t(
         "resolve",
@@ -179,17 +214,26 @@ TRANSITIONS: tuple[Transition, ...] = (
         _("Resolved by the authority"),
         {R.COMMENT},
         (EventType.DECIDED,),
+        done=_("Complaint marked resolved by the authority."),
     ),
     _t(
-        "close", {S.SUBSTANTIATED, S.UNSUBSTANTIATED, S.DUPLICATE, S.REJECTED, S.RESOLVED}, S.CLOSED, SENIOR, _("Close")
+        "close",
+        {S.SUBSTANTIATED, S.UNSUBSTANTIATED, S.DUPLICATE, S.REJECTED, S.RESOLVED},
+        S.CLOSED,
+        SENIOR,
+        _("Close"),
+        done=_("Complaint closed."),
     ),
-    _t("reopen", {S.CLOSED}, S.UNDER_REVIEW, SENIOR, _("Reopen"), {R.COMMENT}),
+    _t(
+        "reopen", {S.CLOSED}, S.UNDER_REVIEW, SENIOR, _("Reopen"), {R.COMMENT}, done=_("Complaint reopened for review.")
+    ),
     _t(
         "withdraw",
         {S.SUBMITTED, S.TRIAGED, S.UNDER_REVIEW, S.NEEDS_INFO},
         S.WITHDRAWN,
         COMPLAINANT,
         _("Withdraw my complaint"),
+        done=_("Your complaint was withdrawn."),
     ),
 )
 BY_ACTION: dict[str, Transition] = {t.action: t for t in TRANSITIONS}

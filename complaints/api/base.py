@@ -16,6 +16,7 @@ from complaints.api.pagination import KeysetPagination
 from complaints.api.parsers import JSONParser
 from complaints.api.schema import RegistryAutoSchema
 from complaints.api.throttling import ApiKeyThrottle
+from complaints.sizes import megabytes, over_limit
 
 RECEIPT_CODE = re.compile(r"^[0-9A-Z]{4}-?[0-9A-Z]{4}-?[0-9A-Z]{4}$")
 MAX_ID = 2**63 - 1
@@ -56,8 +57,11 @@ class ApiView(generics.GenericAPIView):
                 length = 0
             if length > limit:
                 raise PayloadTooLarge(
-                    _("The request is %(size)s MB; the limit is %(limit)s MB per file.")
-                    % {"size": round(length / 2**20, 1), "limit": settings.EVIDENCE_MAX_BYTES // 2**20}
+                    _(
+                        "The request is %(size)s MB; this endpoint takes at most %(limit)s MB in all "
+                        "(%(per_file)s MB per file). Send fewer or smaller files."
+                    )
+                    % {**over_limit(length, limit), "per_file": megabytes(settings.EVIDENCE_MAX_BYTES)}
                 )
         super().initial(request, *args, **kwargs)
 

@@ -28,6 +28,7 @@ permanently (5xx for every recipient), which is dead-lettered at once.
 
 from __future__ import annotations
 
+import email.policy
 import json
 import smtplib
 import time
@@ -177,11 +178,26 @@ def render_email(messages: list[OutboxMessage]) -> tuple[str, str, str]:
     return " ".join(subject.split()), text, html
 
 
+class RegistryMail(EmailMultiAlternatives):
+    """An email whose headers are folded by the standard library's modern policy.
+
+    Django 5.2 builds messages with the legacy ``compat32`` policy, which puts a long non-ASCII
+    Subject on a folded continuation line (``Subject:`` then `` =?utf-8?b?...``): a modern
+    parser reads that as a leading space. The default policy starts the first encoded word on
+    the header's own line.
+    """
+
+    def message(self, *args: Any, **kwargs: Any) -> Any:
+        msg = super().message(*args, **kwargs)
+        msg.policy = email.policy.default
+        return msg
+
+
 def send_email(messages: list[OutboxMessage]) -> None:
     lead = messages[0]
     subject, text, html = render_email(messages)
     domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2].strip(">") or "registry.local"
-    mail = EmailMultiAlternatives(
+    mail = RegistryMail(
         subject,
         text,
         settings.DEFAULT_FROM_EMAIL,

@@ -73,6 +73,7 @@ from complaints.selectors.reference import (
     filing_elections_all,
     filing_regions,
     polling_station_search,
+    regions_for,
     staff_user_get,
     staff_users,
 )
@@ -123,6 +124,7 @@ __all__ = [
     "filing_elections",
     "filing_elections_all",
     "filing_regions",
+    "regions_for",
     "notes_for",
     "polling_station_search",
     "public_election",

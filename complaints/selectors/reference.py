@@ -9,6 +9,7 @@ from django.db.models import Case, Q, QuerySet, When
 from complaints.access import (
     GROUP_COORDINATOR,
     GROUP_REVIEWER,
+    access_for,
     staff_in_scope,
 )
 from complaints.models import (
@@ -41,6 +42,16 @@ def filing_categories() -> QuerySet[Category]:
 
 def filing_regions() -> QuerySet[TerritorialUnit]:
     return TerritorialUnit.objects.filter(level=UnitLevel.REGION).order_by("path")
+
+
+def regions_for(*, user: Any) -> list[TerritorialUnit]:
+    """The regions a staff user's queue can hold: inside their scope, or holding a unit of it."""
+    access = access_for(user)
+    regions = list(filing_regions())
+    if access.everywhere:
+        return regions
+    paths = access.scope_paths
+    return [r for r in regions if any(r.path.startswith(p) or p.startswith(r.path) for p in paths)]
 
 
 def polling_station_search(*, query: str, limit: int = 10) -> list[PollingStation]:

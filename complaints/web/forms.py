@@ -264,13 +264,17 @@ class QueueFilterForm(forms.Form):
     overdue = forms.BooleanField(label=_("Overdue"), required=False)
     due_soon = forms.BooleanField(label=_("Due soon"), required=False)
 
-    def __init__(self, *args: Any, staff: list[Any] | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, staff: list[Any] | None = None, regions: list[Any] | None = None, **kwargs: Any
+    ) -> None:
         kwargs.setdefault("auto_id", "id_f_%s")
         super().__init__(*args, **kwargs)
         fields: Any = self.fields
         fields["election"].choices = [("", _("all")), *((e.pk, e.name) for e in selectors.filing_elections_all())]
         fields["category"].choices = [("", _("all")), *((c.code, c.name) for c in selectors.filing_categories())]
-        fields["region"].choices = [("", _("all")), *((u.code, u.name) for u in selectors.filing_regions())]
+        if regions is None:
+            regions = list(selectors.filing_regions())
+        fields["region"].choices = [("", _("all")), *((u.code, u.name) for u in regions)]
         fields["assignee"].choices = [
             ("", _("anyone")),
             ("me", _("me")),

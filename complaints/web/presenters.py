@@ -72,6 +72,7 @@ class TimelineEntry:
     from_status: str
     to_status: str
     details: list[tuple[str, str]] = field(default_factory=list)
+    seq: int = 0
 
 
 def _status_label(value: str) -> str:
@@ -108,6 +109,7 @@ def timeline_entries(events: Iterable[AuditEvent], reporter_user_id: int | None 
             from_status=_status_label(e.from_status) if e.from_status else "",
             to_status=_status_label(e.to_status) if e.to_status else "",
             details=_details(e),
+            seq=e.seq,
         )
         for e in events
     ]

@@ -86,7 +86,7 @@ def _get_complaint(request: HttpRequest, code: str) -> Complaint:
 @require_GET
 def queue(request: HttpRequest) -> HttpResponse:
     staff = list(selectors.staff_users())
-    form = QueueFilterForm(request.GET or None, staff=staff)
+    form = QueueFilterForm(request.GET or None, staff=staff, regions=selectors.regions_for(user=request.user))
     filters = form.to_filters()
     page = Paginator(selectors.complaint_queue_for(user=request.user, filters=filters), PAGE_SIZE).get_page(
         request.GET.get("page")
@@ -162,13 +162,16 @@ def _detail_context(request: HttpRequest, complaint: Complaint, **extra: Any) ->
     ]
     senior = bool(roles & workflow.SENIOR)
     suggests = any(t.action == "mark_duplicate" for t in transitions)
+    timeline = timeline_entries(
+        selectors.timeline_for(user=user, complaint=complaint), reporter_user_id=complaint.reporter.user_id
+    )
     context = {
         "complaint": complaint,
         "tone": STATUS_TONE.get(complaint.status, "new"),
         "evidence": list(selectors.evidence_for(complaint=complaint)),
-        "timeline": timeline_entries(
-            selectors.timeline_for(user=user, complaint=complaint), reporter_user_id=complaint.reporter.user_id
-        ),
+        "timeline": timeline,
+        # The last event this page shows: on a conflict, what happened after it is listed.
+        "seen_seq": timeline[-1].seq if timeline else 0,
         "notes": list(selectors.notes_for(user=user, complaint=complaint)),
         "action_forms": action_forms,
         "suggestions": list(selectors.duplicate_suggestions(user=user, complaint=complaint)) if suggests else [],
@@ -185,9 +188,23 @@ def _detail_context(request: HttpRequest, complaint: Complaint, **extra: Any) ->
         "identity_form": extra.pop("identity_form", None) or IdentityForm(),
         "identity": None,
         "conflict": None,
+        "conflict_changes": [],
     }
     context.update(extra)
     return context
+
+
+def _conflict(request: HttpRequest, code: str, exc: services.StaleVersion) -> HttpResponse:
+    """409: the complaint as it is now, and what changed since the page the user acted on, and by whom."""
+    fresh = _get_complaint(request, code)
+    context = _detail_context(request, fresh, conflict=exc.message)
+    try:
+        seen = int(request.POST.get("seen", ""))
+    except ValueError:
+        seen = None
+    timeline = context["timeline"]
+    context["conflict_changes"] = [e for e in timeline if e.seq > seen] if seen is not None else timeline[-1:]
+    return render(request, "complaints/review/detail.html", context, status=409)
 
 
 @staff_required
@@ -235,14 +252,12 @@ def complaint_act(request: HttpRequest, code: str, action: str) -> HttpResponse:
                     authority_reference=form.cleaned_data.get("authority_reference", ""),
                 )
             except services.StaleVersion as exc:
-                fresh = _get_complaint(request, code)
-                context = _detail_context(request, fresh, conflict=exc.message)
-                return render(request, "complaints/review/detail.html", context, status=409)
+                return _conflict(request, code, exc)
             except (services.ServiceError, workflow.WorkflowError) as exc:
                 field = getattr(exc, "field", None)
                 form.add_error(field if field in form.fields else None, str(exc))
             else:
-                messages.success(request, _("Done: %(action)s.") % {"action": transition.label})
+                messages.success(request, str(transition.done))
                 return redirect("web-complaint", code=complaint.code)
     context = _detail_context(request, complaint, bound=form)
     return render(request, "complaints/review/detail.html", context, status=400)
@@ -269,8 +284,7 @@ def complaint_assign(request: HttpRequest, code: str) -> HttpResponse:
             complaint=complaint, assignee=assignee, actor=request.user, version=form.cleaned_data["version"]
         )
     except services.StaleVersion as exc:
-        context = _detail_context(request, _get_complaint(request, code), conflict=exc.message)
-        return render(request, "complaints/review/detail.html", context, status=409)
+        return _conflict(request, code, exc)
     except (services.ServiceError, workflow.WorkflowError) as exc:
         messages.error(request, str(exc))
     else:

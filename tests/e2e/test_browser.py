@@ -78,9 +78,9 @@ def test_observer_files_reviewer_asks_observer_answers_coordinator_escalates(bro
     reviewer.goto(browse.url("/queue/"))
     reviewer.get_by_role("link", name=code).click()
     expect(reviewer.locator(".gallery img")).to_have_count(2)
-    _act(reviewer, "triage", "Зарегистрировать")
-    _act(reviewer, "start_review", "Начать рассмотрение")
-    _act(reviewer, "request_info", "Запросить информацию", comment="Назовите, пожалуйста, фамилию директора.")
+    _act(reviewer, "triage", "Жалоба зарегистрирована.")
+    _act(reviewer, "start_review", "Рассмотрение начато")
+    _act(reviewer, "request_info", "Информация запрошена", comment="Назовите, пожалуйста, фамилию директора.")
     expect(reviewer.locator("h1 .badge")).to_have_text("Нужна информация")
     browse.shot(reviewer, "02-reviewer-requests-info")
 
@@ -99,7 +99,7 @@ def test_observer_files_reviewer_asks_observer_answers_coordinator_escalates(bro
     # (4) The reviewer substantiates it; a coordinator escalates it to the authority.
     reviewer.reload()
     expect(reviewer.locator(".messages-list")).to_contain_text("Петров")
-    _act(reviewer, "substantiate", "Обоснована")
+    _act(reviewer, "substantiate", "Жалоба признана обоснованной.")
     browse.shot(reviewer, "04-reviewer-substantiated")
     coordinator = browse.new_page(phone=False)
     browse.login(coordinator, "coordinator")
@@ -107,7 +107,7 @@ def test_observer_files_reviewer_asks_observer_answers_coordinator_escalates(bro
     _act(
         coordinator,
         "escalate",
-        "Направить в уполномоченный орган",
+        "Жалоба направлена",
         authority="Центральная избирательная комиссия РК",
         authority_reference="ЦИК-2011/0412",
     )
