@@ -454,6 +454,8 @@ WEBHOOK_ALLOW_PRIVATE_URLS = env_bool("WEBHOOK_ALLOW_PRIVATE_URLS", False)
 WEBHOOK_SECRET_OVERLAP_HOURS = env_int("WEBHOOK_SECRET_OVERLAP_HOURS", 24)
 # Public statistics never show a count below this (k-anonymity floor).
 PUBLIC_STATS_MIN_COUNT = env_int("PUBLIC_STATS_MIN_COUNT", 5)
+# The public figures are computed at most once per this many seconds per election and language.
+PUBLIC_STATS_CACHE_SECONDS = env_int("PUBLIC_STATS_CACHE_SECONDS", 60)
 
 # --- Request limits, client address, outages --------------------------------------
 # The number of reverse proxies in front of the app, each appending the address it got the
@@ -494,6 +496,7 @@ REST_FRAMEWORK = {
         "anon_filing": env_str("THROTTLE_ANON_FILING", "30/minute"),
         "api_key": env_str("THROTTLE_API_KEY", "6000/minute"),
         "anon_status": env_str("THROTTLE_ANON_STATUS", "30/minute"),
+        "public_stats": env_str("THROTTLE_PUBLIC_STATS", "120/minute"),
     },
 }
 SPECTACULAR_SETTINGS = {

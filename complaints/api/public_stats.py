@@ -12,6 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from complaints import selectors
+from complaints.api.throttling import PublicStatsThrottle
 
 
 class PublicCellSerializer(serializers.Serializer):
@@ -32,7 +33,7 @@ class PublicStatsSerializer(serializers.Serializer):
 @extend_schema(responses=PublicStatsSerializer, auth=[])
 @api_view(["GET"])
 @permission_classes([AllowAny])
-@throttle_classes([])
+@throttle_classes([PublicStatsThrottle])
 def stats_api(request: Request) -> Response:
     """Anonymised counts per region, category and outcome; counts under the floor are null."""
     election = selectors.public_election(slug=request.query_params.get("election"))

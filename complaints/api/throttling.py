@@ -88,3 +88,12 @@ class AnonStatusThrottle(SimpleRateThrottle):
 
     def get_cache_key(self, request: Request, view: Any) -> str | None:
         return self.cache_format % {"scope": self.scope, "ident": client_ip(request)}
+
+
+class PublicStatsThrottle(SimpleRateThrottle):
+    """The public statistics (page, CSV, API) from one IP address: cached figures, but not a free firehose."""
+
+    scope = "public_stats"
+
+    def get_cache_key(self, request: Request, view: Any) -> str | None:
+        return self.cache_format % {"scope": self.scope, "ident": client_ip(request)}

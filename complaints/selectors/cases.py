@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.conf import settings
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -37,7 +36,7 @@ from complaints.models import (
     SubmissionState,
     TerritorialUnit,
 )
-from complaints.selectors.public_stats import PUBLIC_EXCLUDED
+from complaints.selectors.public_stats import HIDDEN, PUBLIC_EXCLUDED, suppress_linked
 
 # The complaint's next running deadline, per row: the queue sorts and filters on it.
 NEXT_DEADLINE = Subquery(
@@ -304,17 +303,37 @@ def case_outcomes_for(*, user: Any, election: int | None = None) -> OutcomeTable
 class PublicOutcomeRow:
     key: str
     label: str
-    cells: tuple[str, ...]  # each count, or "<floor" when below the publication floor
+    cells: tuple[str, ...]  # each count, or HIDDEN (below the floor, or it would give one away)
 
 
-def _public_rows(rows: list[OutcomeRow]) -> list[PublicOutcomeRow]:
-    floor = settings.PUBLIC_STATS_MIN_COUNT
+RESULT_KEYS = tuple(RESULT_COLUMN.values())  # the decided submissions, by result: they add up to "decided"
 
-    def show(n: int) -> str:
-        # Zero says nothing about anyone; 1..floor-1 could single a reporter out.
-        return str(n) if n == 0 or n >= floor else f"<{floor}"
 
-    return [PublicOutcomeRow(r.key, r.label, tuple(show(r.counts[k]) for k in OUTCOME_KEYS)) for r in rows]
+def _public_cells(table: OutcomeTable) -> dict[tuple[str, str, str], str]:
+    """Every cell of the table as published: hidden ones (small, or giving a small one away) as HIDDEN.
+
+    Rows of a dimension add up, column by column, to the total row; in every row the result
+    columns add up to "decided". Both kinds of sum are closed against working a hidden cell out.
+    """
+    counts: dict[tuple[str, str, str], int] = {("", "", c): table.total.counts[c] for c in OUTCOME_KEYS}
+    groups: list[tuple[list[Any], Any]] = []
+    rows: list[tuple[str, str]] = [("", "")]
+    for dimension, _label, dim_rows in table.dimensions:
+        for r in dim_rows:
+            rows.append((dimension, r.key))
+            counts.update({(dimension, r.key, c): r.counts[c] for c in OUTCOME_KEYS})
+        for c in OUTCOME_KEYS:
+            groups.append(([(dimension, r.key, c) for r in dim_rows], ("", "", c)))
+    for dimension, key in rows:
+        groups.append(([(dimension, key, c) for c in RESULT_KEYS], (dimension, key, "decided")))
+    hidden = suppress_linked(counts, groups)
+    return {cell: (HIDDEN if cell in hidden else str(n)) for cell, n in counts.items()}
+
+
+def _public_rows(
+    cells: dict[tuple[str, str, str], str], dimension: str, rows: list[OutcomeRow]
+) -> list[PublicOutcomeRow]:
+    return [PublicOutcomeRow(r.key, r.label, tuple(cells[(dimension, r.key, c)] for c in OUTCOME_KEYS)) for r in rows]
 
 
 @dataclass(frozen=True)
@@ -329,9 +348,10 @@ def public_case_outcomes(*, election_id: int) -> PublicOutcomes:
     """The outcome table for the public, with the suppression floor applied to every cell."""
     qs = Submission.objects.filter(complaint__election_id=election_id).exclude(complaint__status__in=PUBLIC_EXCLUDED)
     table = outcome_table(qs)
+    cells = _public_cells(table)
     return PublicOutcomes(
         OUTCOME_COLUMNS,
-        _public_rows([table.total])[0],
-        [(key, label, _public_rows(rows)) for key, label, rows in table.dimensions],
+        _public_rows(cells, "", [table.total])[0],
+        [(key, label, _public_rows(cells, key, rows)) for key, label, rows in table.dimensions],
         table.empty,
     )

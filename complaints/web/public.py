@@ -11,7 +11,9 @@ from django.views.decorators.cache import cache_page
 from django.views.decorators.http import require_GET
 
 from complaints import selectors
+from complaints.api.throttling import PublicStatsThrottle
 from complaints.models import Election
+from complaints.web.limits import rate_limited
 
 
 def election_shown(request: HttpRequest) -> Election:
@@ -23,6 +25,7 @@ def election_shown(request: HttpRequest) -> Election:
 
 
 @require_GET
+@rate_limited(PublicStatsThrottle)
 @cache_page(60)
 def stats_page(request: HttpRequest) -> HttpResponse:
     election = election_shown(request)
@@ -43,6 +46,7 @@ def stats_page(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+@rate_limited(PublicStatsThrottle)
 def open_data_csv(request: HttpRequest) -> HttpResponse:
     election = election_shown(request)
     stats = selectors.public_stats(election_id=election.pk)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import pytest
 from django.urls import reverse
@@ -10,6 +11,8 @@ from django.utils import timezone
 
 from complaints import selectors
 from complaints.models import Authority, AuthorityKind, AuthorityLevel, Decision, Submission, SubmissionState
+from complaints.selectors.public_stats import HIDDEN
+from tests.test_stats_suppression import determined
 from tests.workflow.helpers import force_state
 
 pytestmark = pytest.mark.django_db
@@ -104,8 +107,16 @@ def test_the_public_table_suppresses_small_cells(isfed, settings):
     settings.PUBLIC_STATS_MIN_COUNT = 5
     public = selectors.public_case_outcomes(election_id=isfed.election_id)
     levels = {r.key: r.cells for key, _title, rows in public.dimensions for r in rows if key == "level"}
-    assert levels["district"] == ("346", "342", "56", "60", "198", "28", "0", "12")
-    assert levels["central"] == ("30", "23", "<5", "0", "20", "0", "7", "0")
+    true_district = ("346", "342", "56", "60", "198", "28", "0", "12")
+    # Every cell is its true value or hidden; the district's upheld is hidden beside the central
+    # commission's 3 (the column's total minus 56 would give the 3 away).
+    assert all(shown in (true, HIDDEN) for shown, true in zip(levels["district"], true_district, strict=True))
+    assert levels["district"][:2] == ("346", "342")
+    assert levels["district"][2] == HIDDEN
+    # 3 upheld by the central commission is under the floor; the 20 rejected beside it is hidden
+    # too, or 23 decided - 20 - 0 - 0 would give the 3 away (complementary suppression).
+    assert levels["central"][:2] == ("30", "23")
+    assert levels["central"][2] == HIDDEN
     force_state(isfed, "withdrawn")
     assert selectors.public_case_outcomes(election_id=isfed.election_id).empty, "withdrawn complaints are not public"
 
@@ -142,3 +153,23 @@ def test_demo_like_table_from_the_demo_seed(db, settings):
     assert territorial["not_considered"] == 1
     assert territorial["no_answer"] == 1
     assert {r.key for r in table.by["region"]} >= {"pav", "ala"}
+
+
+def test_the_public_outcome_table_gives_no_small_cell_away(isfed):
+    public = selectors.public_case_outcomes(election_id=isfed.election_id)
+    keys = [k for k, _label in public.columns]
+    cells: dict[Any, str] = {("", "", c): v for c, v in zip(keys, public.total.cells, strict=True)}
+    for dimension, _title, rows in public.dimensions:
+        for r in rows:
+            cells.update({(dimension, r.key, c): v for c, v in zip(keys, r.cells, strict=True)})
+    hidden = {c for c, v in cells.items() if v == HIDDEN}
+    assert ("level", "central", "upheld") in hidden  # 3 upheld by the central commission
+    results = ["upheld", "partly_upheld", "rejected", "not_considered"]
+    groups: list[tuple[list[Any], Any]] = []
+    for dimension, _title, rows in public.dimensions:
+        for c in keys:
+            groups.append(([(dimension, r.key, c) for r in rows], ("", "", c)))
+        for r in rows:
+            groups.append(([(dimension, r.key, c) for c in results], (dimension, r.key, "decided")))
+    groups.append(([("", "", c) for c in results], ("", "", "decided")))
+    assert not determined(hidden, groups)
