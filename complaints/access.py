@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, TypeAlias
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Q, QuerySet
@@ -141,8 +142,38 @@ def preload_access(users: Iterable[Any]) -> None:
         user._registry_scope = (user.pk in nationwide, tuple(sorted(paths[user.pk])))
 
 
-def can_view_identity(user: Any) -> bool:
+def has_identity_permission(user: Any) -> bool:
+    """The permission alone: the page offers the reveal, which then asks for the second factor."""
     return bool(getattr(user, "is_authenticated", False) and user.has_perm("complaints.view_reporter_identity"))
+
+
+def two_factor_required(user: Any) -> bool:
+    """Must this account pass the second factor (settings.TWO_FACTOR_REQUIRED_FOR)?"""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    tiers = settings.TWO_FACTOR_REQUIRED_FOR
+    return bool(
+        ("admin" in tiers and (user.is_staff or user.is_superuser))
+        or ("identity" in tiers and has_identity_permission(user))
+        or ("staff" in tiers and access_for(user).staff_roles)
+    )
+
+
+def second_factor_ok(user: Any) -> bool:
+    """True unless this is a browser session that needs the second factor and has not passed it.
+
+    django-otp's OTPMiddleware gives every session user ``is_verified()``. A user object that
+    did not come from a session (an API key's service user, a task, a command) has none and
+    is not asked: the second factor guards interactive logins, an API key is its own credential.
+    """
+    is_verified = getattr(user, "is_verified", None)
+    if not callable(is_verified) or not two_factor_required(user):
+        return True
+    return bool(is_verified())
+
+
+def can_view_identity(user: Any) -> bool:
+    return has_identity_permission(user) and second_factor_ok(user)
 
 
 def visible_complaints(user: Any, qs: QuerySet[Complaint] | None = None) -> QuerySet[Complaint]:

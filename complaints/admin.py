@@ -12,20 +12,29 @@ from axes.admin import AccessAttemptAdmin as AxesAccessAttemptAdmin
 from axes.models import AccessAttempt
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
+from django.db.models.constants import LOOKUP_SEP
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework_api_key.admin import APIKeyModelAdmin
 from rest_framework_api_key.models import APIKey as LibraryAPIKey
 
-from complaints import services
-from complaints.access import visible_complaints
+from complaints import (
+    services,
+    staff_sessions,  # noqa: F401 - connects the staff session limit to every login
+)
+from complaints.access import can_view_identity, visible_complaints
+from complaints.errors import NotAllowed, ValidationFailed
+from complaints.masking import mask_email, mask_name, mask_phone
 from complaints.models import (
     ApiKey,
     AuditEvent,
@@ -40,12 +49,19 @@ from complaints.models import (
     TerritorialUnit,
 )
 from complaints.notifications import admin as notifications_admin  # noqa: F401 - registers the outbox admin
+from complaints.services.notes import REVEAL_PURPOSE_MAX_LENGTH
 from complaints.services.territory import ImportFailed, ImportResult, polling_stations_import_csv
 
 # API keys are complaints.ApiKey (below); the library's own model is unused, and its admin
 # section ("API Key Permissions", untranslated) only duplicated ours.
 if admin.site.is_registered(LibraryAPIKey):
     admin.site.unregister(LibraryAPIKey)
+
+# Two-factor devices are managed by their owner (complaints/web/two_factor.py) and reset by the
+# reset_two_factor command: django-otp's admin would show the TOTP secrets to staff (and is untranslated).
+for otp_model in (TOTPDevice, StaticDevice):
+    if admin.site.is_registered(otp_model):
+        admin.site.unregister(otp_model)
 
 
 class AccessAttemptAdmin(AxesAccessAttemptAdmin):
@@ -208,19 +224,59 @@ class EvidenceInline(ReadOnlyMixin, admin.TabularInline):
     extra = 0
 
 
+# The filer's own account is never named in the admin (as on the timeline): a note or an
+# audit event by the complainant shows "the complainant"; who that is takes a reveal.
+COMPLAINANT_LABEL = _("the complainant")
+
+
+def _reporter_user_id(complaint: Complaint) -> int | None:
+    reporter = getattr(complaint, "reporter", None)
+    return reporter.user_id if reporter is not None else None
+
+
+def note_author(note: Note) -> str:
+    if note.from_complainant or (note.author_id and note.author_id == _reporter_user_id(note.complaint)):
+        return str(COMPLAINANT_LABEL)
+    return note.author.get_username() if note.author is not None else "—"
+
+
+def event_actor(event: AuditEvent) -> str:
+    if event.actor_id is not None and event.actor_id == _reporter_user_id(event.complaint):
+        return str(COMPLAINANT_LABEL)
+    if event.actor_id is None and event.actor_label not in ("", "complainant", "system", "anonymous"):
+        # The recorded name of an account since deleted. When the filer's account is gone too
+        # (the reporter's link is then empty) it may be theirs: not shown.
+        return event.actor_label if _reporter_user_id(event.complaint) is not None else "—"
+    return event.actor_label or "—"
+
+
 class NoteInline(ReadOnlyMixin, admin.TabularInline):
     model = Note
-    fields = ["created_at", "author", "visibility", "from_complainant", "body"]
-    readonly_fields = ["created_at", "author", "visibility", "from_complainant", "body"]
+    fields = ["created_at", "shown_author", "visibility", "from_complainant", "body"]
+    readonly_fields = ["created_at", "shown_author", "visibility", "from_complainant", "body"]
     extra = 0
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Note]:
+        return super().get_queryset(request).select_related("author", "complaint__reporter")
+
+    @admin.display(description=_("author"))
+    def shown_author(self, obj: Note) -> str:
+        return note_author(obj)
 
 
 class AuditInline(ReadOnlyMixin, admin.TabularInline):
     model = AuditEvent
-    fields = ["seq", "created_at", "action", "actor_label", "from_status", "to_status", "payload", "hash"]
-    readonly_fields = ["seq", "created_at", "action", "actor_label", "from_status", "to_status", "payload", "hash"]
+    fields = ["seq", "created_at", "action", "shown_actor", "from_status", "to_status", "payload", "hash"]
+    readonly_fields = ["seq", "created_at", "action", "shown_actor", "from_status", "to_status", "payload", "hash"]
     extra = 0
     ordering = ["seq"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[AuditEvent]:
+        return super().get_queryset(request).select_related("complaint__reporter")
+
+    @admin.display(description=_("actor"))
+    def shown_actor(self, obj: AuditEvent) -> str:
+        return event_actor(obj)
 
 
 @admin.register(Complaint)
@@ -290,38 +346,123 @@ class ComplaintAdmin(admin.ModelAdmin):
         return False
 
 
+# Reporter fields that say who filed (or lead to them): never a filter, a search or a lookup
+# in a URL (``?phone=...`` would find who filed what without a reveal), and shown in lists
+# only masked. ``user`` too: ``?user=<id>`` would list one person's complaints.
+REPORTER_IDENTITY_FIELDS = frozenset({"full_name", "email", "email_hash", "phone", "user", "secret_hash"})
+
+
+def identity_lookup(lookup: str, fields: frozenset[str]) -> bool:
+    return lookup.split(LOOKUP_SEP, 1)[0] in fields
+
+
+class RevealPurposeForm(forms.Form):
+    purpose = forms.CharField(
+        label=_("Why do you need to see it?"),
+        max_length=REVEAL_PURPOSE_MAX_LENGTH,
+        help_text=_("Required. Recorded in the audit log with your name."),
+        required=False,  # the service says what is wrong with an empty one, as on the web page
+    )
+
+
 @admin.register(Reporter)
 class ReporterAdmin(ReadOnlyMixin, admin.ModelAdmin):
-    """Who filed what. The list shows no identity; opening one is audited."""
+    """Who filed what. The list shows contact data masked; seeing it whole takes a purpose and is audited.
 
-    list_display = ["complaint", "is_anonymous", "language"]
+    Needs ``view_reporter_identity`` (as ``/reporter/`` on the web does). The change page is a
+    form asking why (a POST with CSRF; the purpose never goes into a URL); only a valid
+    purpose shows the identity, through ``services.reporter_reveal``, which records the
+    ``identity_viewed`` audit event like the web's reveal.
+    """
+
+    list_display = ["complaint", "is_anonymous", "masked_name", "masked_email", "masked_phone", "language"]
     list_filter = ["is_anonymous"]
     search_fields = ["complaint__code"]
-    fields = ["complaint", "is_anonymous", "user", "full_name", "email", "phone", "language"]
-    readonly_fields = ["complaint", "is_anonymous", "user", "full_name", "email", "phone", "language"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Reporter]:
         codes = visible_complaints(request.user).values("pk")
         return super().get_queryset(request).filter(complaint__in=codes).select_related("complaint")
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return request.user.has_perm("complaints.view_reporter_identity")
+        return can_view_identity(request.user)
+
+    def lookup_allowed(self, lookup: str, value: str, request: HttpRequest) -> bool:
+        if identity_lookup(lookup, REPORTER_IDENTITY_FIELDS):
+            return False  # answered 400 by the change list (DisallowedModelAdminLookup)
+        return super().lookup_allowed(lookup, value, request)
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[Reporter], search_term: str
+    ) -> tuple[QuerySet[Reporter], bool]:
+        # The receipt code only, whatever search_fields may grow into.
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        return queryset.filter(complaint__code__icontains=term), False
+
+    @admin.display(description=_("full name"))
+    def masked_name(self, obj: Reporter) -> str:
+        return mask_name(obj.full_name) or "—"
+
+    @admin.display(description=_("email"))
+    def masked_email(self, obj: Reporter) -> str:
+        return mask_email(obj.email) or "—"
+
+    @admin.display(description=_("phone"))
+    def masked_phone(self, obj: Reporter) -> str:
+        return mask_phone(obj.phone) or "—"
 
     def change_view(
         self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None
     ) -> HttpResponse:
-        reporter = self.get_object(request, object_id)
-        if reporter is not None and self.has_view_permission(request, reporter):
-            services.reporter_reveal(complaint=reporter.complaint, actor=request.user, purpose="read in the admin")
-        return super().change_view(request, object_id, form_url, extra_context)
+        reporter = self.get_object(request, unquote(object_id))
+        if reporter is None or not self.has_view_permission(request, reporter):
+            return super().change_view(request, object_id, form_url, extra_context)  # Django's 404 / 403
+        form = RevealPurposeForm(request.POST if request.method == "POST" else None)
+        identity = None
+        status = 200
+        if request.method == "POST" and form.is_valid():
+            try:
+                identity = services.reporter_reveal(
+                    complaint=reporter.complaint, actor=request.user, purpose=form.cleaned_data["purpose"]
+                )
+            except NotAllowed as exc:
+                raise PermissionDenied(str(exc)) from None
+            except ValidationFailed as exc:
+                form.add_error("purpose", str(exc))
+        if request.method == "POST" and identity is None:
+            status = 400
+        context = {
+            **self.admin_site.each_context(request),
+            **(extra_context or {}),
+            "opts": self.model._meta,
+            "title": _("Reporter"),
+            "subtitle": reporter.complaint.code,
+            "reporter": reporter,
+            "identity": identity,
+            "form": form,
+        }
+        return TemplateResponse(request, "admin/complaints/reporter/reveal.html", context, status=status)
 
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(ReadOnlyMixin, admin.ModelAdmin):
-    list_display = ["complaint", "seq", "action", "actor_label", "from_status", "to_status", "created_at"]
+    list_display = ["complaint", "seq", "action", "shown_actor", "from_status", "to_status", "created_at"]
     list_filter = ["action"]
     search_fields = ["complaint__code", "hash"]
-    list_select_related = ["complaint"]
+    list_select_related = ["complaint", "complaint__reporter"]
+    exclude = ["actor", "actor_label"]
+    readonly_fields = ["shown_actor"]
+
+    @admin.display(description=_("actor"))
+    def shown_actor(self, obj: AuditEvent) -> str:
+        return event_actor(obj)
+
+    def lookup_allowed(self, lookup: str, value: str, request: HttpRequest) -> bool:
+        # ``?actor_label=<username>`` or ``?actor=<id>`` would list what one account filed.
+        if identity_lookup(lookup, frozenset({"actor", "actor_label"})):
+            return False
+        return super().lookup_allowed(lookup, value, request)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[AuditEvent]:
         return super().get_queryset(request).filter(complaint__in=visible_complaints(request.user).values("pk"))

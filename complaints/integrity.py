@@ -6,7 +6,8 @@ Python standard library and ``cryptography``. Copy it anywhere and run::
     python integrity.py CASE.json --public-key audit-public-key.pem \\
         [--checkpoint checkpoint-12.json ...] [--evidence-dir DIR]
 
-where CASE.json comes from ``manage.py export_audit <code>``, the public key from
+where CASE.json comes from ``manage.py export_audit <code>`` (or give the case file, the .zip of
+``manage.py export_case``: every file of its manifest is then checked against its SHA-256 too), the public key from
 ``/audit/public-key`` and the checkpoint files from ``/audit/checkpoints/<n>.json`` (archived
 by anyone when they were published). It exits 0 when everything verifies, 1 when anything
 does not, and says what.
@@ -38,6 +39,7 @@ import binascii
 import hashlib
 import json
 import sys
+import zipfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -471,17 +473,79 @@ def verify_case(
     return problems, notes
 
 
+# --- a case file (the ZIP of ``manage.py export_case``) ---------------------------------
+
+
+def _case_json_files(case: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """Every file object case.json names (evidence, decision and reply files, generated documents)."""
+    files = list(case.get("evidence", []))
+    files += [s["decision"]["file"] for s in case.get("submissions", []) if (s.get("decision") or {}).get("file")]
+    files += [r["file"] for p in case.get("respondents", []) for r in p.get("replies", []) if r.get("file")]
+    return files + [d["file"] for d in case.get("documents", [])]
+
+
+def _member_sha256(archive: zipfile.ZipFile, name: str) -> tuple[str, int]:
+    digest, size = hashlib.sha256(), 0
+    with archive.open(name) as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+            size += len(chunk)
+    return digest.hexdigest(), size
+
+
+def _case_zip(path: Path) -> tuple[dict[str, Any], list[str], list[str]]:
+    """audit.json from a case file, every file of its manifest checked against its SHA-256 and size."""
+    problems: list[str] = []
+    with zipfile.ZipFile(path) as archive:
+        names = {n for n in archive.namelist() if not n.endswith("/")} - {"manifest.json"}
+        listed = {f["path"]: f for f in json.loads(archive.read("manifest.json"))["files"]}
+        problems += [f"{n}: in the archive but not in the manifest" for n in sorted(names - set(listed))]
+        for name, entry in sorted(listed.items()):
+            if name not in names:
+                problems.append(f"{name}: listed in the manifest but missing from the archive")
+                continue
+            sha, size = _member_sha256(archive, name)
+            if (sha, size) != (entry["sha256"], entry["size"]):
+                problems.append(f"{name}: SHA-256 does not match the manifest (altered)")
+        audit = json.loads(archive.read("audit.json"))
+        case = json.loads(archive.read("case.json")) if "case.json" in names else {}
+    for item in _case_json_files(case):
+        if listed.get(item["path"], {}).get("sha256") != item["sha256"]:
+            problems.append(f"{item['path']}: case.json and the manifest give different SHA-256")
+    held = {entry["sha256"] for entry in listed.values()}
+    problems += [
+        f"evidence {e['name']}: its original is not in the case file"
+        for e in audit["evidence"]
+        if e["sha256"] not in held
+    ]
+    stated, content = case.get("complaint", {}), audit["complaint"]["content"]
+    if case and (stated.get("description"), stated.get("category", {}).get("code")) != (
+        content["description"],
+        content["category"],
+    ):
+        problems.append("case.json states another complaint than the one its audit chain attests")
+    return audit, problems, [f"{len(listed)} file(s) of the manifest checked against their SHA-256"]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Verify an exported complaint against signed audit checkpoints.")
-    parser.add_argument("case", type=Path, help="the JSON written by `manage.py export_audit <code>`")
+    parser.add_argument(
+        "case", type=Path, help="the JSON of `manage.py export_audit <code>`, or the .zip of `manage.py export_case`"
+    )
     parser.add_argument("--public-key", type=Path, action="append", required=True, help="trusted Ed25519 key (PEM)")
     parser.add_argument("--checkpoint", type=Path, action="append", default=[], help="a published checkpoint file")
     parser.add_argument("--evidence-dir", type=Path, help="folder holding the exported evidence files")
     args = parser.parse_args(argv)
     keys = [public_key_from_text(path.read_text(encoding="utf-8")) for path in args.public_key]
-    case = json.loads(args.case.read_text(encoding="utf-8"))
+    found: list[str] = []
+    notes: list[str] = []
+    if zipfile.is_zipfile(args.case):  # a case file: its manifest's files stand in for --evidence-dir
+        case, found, notes = _case_zip(args.case)
+    else:
+        case = json.loads(args.case.read_text(encoding="utf-8"))
     checkpoints = [json.loads(path.read_text(encoding="utf-8")) for path in args.checkpoint]
-    problems, notes = verify_case(case, keys, checkpoints, args.evidence_dir)
+    problems, more = verify_case(case, keys, checkpoints, args.evidence_dir)
+    problems, notes = found + problems, notes + more
     code = case.get("complaint", {}).get("code", "?")
     for note in notes:
         print(f"note: {note}")

@@ -1,13 +1,19 @@
 """Refusals before a view runs, and outages answered as such: NUL, JSON limits, 503 and 507.
 
 - A NUL character in the query string (names and values) or a web form's fields answers
-  400 naming the field: PostgreSQL cannot store or even compare it. In the path, 404.
+  400 naming the field: PostgreSQL cannot store or even compare it. In the path, 404. In
+  a request header (a cookie too: the session key is looked up), 400 naming the header,
+  from :class:`HeaderNulMiddleware`, which runs before anything reads the session.
 - JSON bodies on /api/ are checked with ``api/parsers.py`` (size before reading, nesting
   before parsing, NUL), so every API view gets the limits whatever parser it declares.
 - The database unreachable (``OperationalError``/``InterfaceError`` out of a view) answers
   503 with ``Retry-After``; nothing is cached, so the next request after the database is
   back is served normally (Django drops the broken connection at the end of the request).
 - ``Unavailable`` errors (``StorageFull``: no room for uploads) answer 507.
+- A web form's multipart body declared larger than ``multipart_limit()`` answers 413 before
+  it is read; what Django cannot parse in a form (a file name over its part-header limit,
+  too many fields, text over ``DATA_UPLOAD_MAX_MEMORY_SIZE``) answers with what to fix,
+  not a bare "Bad Request (400)" (``api/parsers.form_refused``).
 
 /api/ gets the API's error format; web pages a plain page (or, for app.js's requests that
 accept JSON, ``{"ok": false, "errors": {"__all__": [...]}}``, the web form's error shape).
@@ -20,16 +26,27 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http.multipartparser import MultiPartParserError
 from django.template.loader import render_to_string
 from django.utils.html import format_html
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from complaints.api.errors import api_not_found, database_unavailable_message, error_body
-from complaints.api.parsers import NUL, BodyRefused, loads, nul_refused, too_large
+from complaints.api.parsers import (
+    NUL,
+    BodyRefused,
+    declared_length,
+    form_refused,
+    loads,
+    multipart_limit,
+    nul_refused,
+    too_large,
+    upload_too_large,
+)
 from complaints.errors import StorageFull, Unavailable
 
 log = logging.getLogger(__name__)
@@ -96,6 +113,31 @@ def _first_nul(pairs: Iterable[tuple[str, list[str]]]) -> str | None:
     return None
 
 
+def _first_nul_header(request: HttpRequest) -> str | None:
+    """The first header holding a NUL (``Cookie`` for a cookie): the session and API key are looked up."""
+    return next((name for name, value in request.headers.items() if NUL in str(value)), None)
+
+
+class HeaderNulMiddleware:
+    """400 for a NUL in a header or cookie, before the session or an API key is looked up with it.
+
+    Right after LocaleMiddleware (the refusal speaks the request's language) and before every
+    middleware that reads ``request.user``: a session key holding a NUL made PostgreSQL fail (500).
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        name = _first_nul_header(request)
+        if name is not None:
+            refused = nul_refused(name)
+            return refusal(
+                request, status=refused.status_code, code=refused.code, message=refused.message, field=refused.field
+            )
+        return self.get_response(request)
+
+
 class RobustnessMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -128,7 +170,13 @@ class RobustnessMiddleware:
                 return self._check_json(request)
             return None
         if request.method == "POST" and content_type in FORM_TYPES:
-            name = _first_nul(request.POST.lists())
+            declared = declared_length(request.META)
+            if content_type == "multipart/form-data" and declared > multipart_limit():  # before reading the body
+                return upload_too_large(declared, multipart_limit())
+            try:
+                name = _first_nul(request.POST.lists())
+            except (MultiPartParserError, SuspiciousOperation) as exc:  # Django's answer would be a bare 400
+                return form_refused(exc)
             if name is not None:
                 return nul_refused(name)
         return None

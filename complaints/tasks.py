@@ -15,7 +15,7 @@ def sla_check() -> int:
 
 @shared_task(name="complaints.tasks.housekeeping")
 def housekeeping() -> dict[str, int]:
-    """Daily: purge expired idempotency records and old webhook delivery log rows."""
+    """Daily: purge expired idempotency records, old webhook delivery log rows and login-throttling logs."""
     return services.housekeeping_purge()
 
 

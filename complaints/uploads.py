@@ -3,7 +3,10 @@
 Django hands each chunk to the handler as it arrives; we update a hash as we go,
 so evidence is never read back whole into memory to be hashed. Uploads too large for
 memory are spooled to a temporary file: if its disk is full, the temporary file is
-removed and ``StorageFull`` raised (507), never a bare OSError (500).
+removed and ``StorageFull`` raised (507), never a bare OSError (500). A file that passes
+``EVIDENCE_MAX_BYTES`` is not spooled further: what was written is dropped, the rest of it
+read past, and its ``size`` stays the size sent, so ``evidence_inspect`` refuses it (413)
+while the disk holds at most the limit per file.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import hashlib
 from collections.abc import Iterator
 from typing import Any
 
+from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.core.files.uploadhandler import MemoryFileUploadHandler, TemporaryFileUploadHandler
 
@@ -82,12 +86,28 @@ class HashingTemporaryUploadHandler(_HashingMixin, TemporaryFileUploadHandler):
         with self._disk():
             super().new_file(*args, **kwargs)
         self._start()
+        self._oversize = False
+
+    _oversize = False
 
     def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes | None:
+        if self._oversize:
+            return None  # past the limit: read, not kept
+        if start + len(raw_data) > int(settings.EVIDENCE_MAX_BYTES):
+            self._oversize = True
+            with self._disk():
+                self.file.seek(0)
+                self.file.truncate()
+            return None
         self._update(raw_data)
         with self._disk():
             return super().receive_data_chunk(raw_data, start)
 
     def file_complete(self, file_size: int) -> UploadedFile | None:
+        oversize, self._oversize = self._oversize, False
         with self._disk():
-            return self._finish(super().file_complete(file_size))
+            file = self._finish(super().file_complete(file_size))
+        if file is not None and oversize:
+            # Its content was dropped and its hash is of a part: only its size (the size sent) is true.
+            file.oversize, file.sha256 = True, ""  # type: ignore[attr-defined]
+        return file

@@ -85,6 +85,11 @@ def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
+def env_list_secret(name: str) -> list[str]:
+    """A list of secrets (comma- or line-separated) from NAME or the file named by NAME_FILE."""
+    return [item.strip() for item in env_secret(name).replace("\n", ",").split(",") if item.strip()]
+
+
 VAR_DIR = Path(env_str("VAR_DIR", str(BASE_DIR / "var")))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
@@ -103,6 +108,18 @@ def _secret_key() -> str:
 
 SECRET_KEY = _secret_key()
 DEBUG = env_bool("DEBUG", False)
+
+# Keys published somewhere (an old compose default, Django's startproject prefix, the
+# usual placeholders): anyone could sign sessions and password-reset links with them.
+_KNOWN_DEFAULT_KEYS = frozenset({"change-me", "changeme", "secret", "secret-key", "secret_key", "insecure"})
+if not DEBUG and (
+    SECRET_KEY.strip().lower() in _KNOWN_DEFAULT_KEYS
+    or SECRET_KEY.lower().startswith(("change-me", "changeme", "django-insecure-"))
+):
+    raise ImproperlyConfigured(
+        "SECRET_KEY is a published default or placeholder; set a random one, e.g. "
+        "python3 -c 'import secrets; print(secrets.token_urlsafe(50))' (or unset it to have one generated)"
+    )
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
@@ -125,6 +142,9 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "axes",
     "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "complaints",
 ]
 
@@ -133,9 +153,20 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # NUL in a header or cookie: 400 before the session (or an API key) is looked up with it.
+    "complaints.middleware.HeaderNulMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): has this session passed the second factor (django-otp).
+    "django_otp.middleware.OTPMiddleware",
+    # Signing in or out (also a staff session ending, below) drops the anonymous complaints
+    # this browser unlocked (complaints/web/privacy.py).
+    "complaints.web.privacy.ComplainantPrivacyMiddleware",
+    # Staff logins last STAFF_SESSION_AGE_SECONDS (and, if set, end when idle), not two weeks.
+    "complaints.staff_sessions.StaffSessionMiddleware",
+    # /admin/ (and, with TWO_FACTOR_REVIEWERS, the staff pages) only after the second factor.
+    "complaints.web.two_factor.SecondFactorMiddleware",
     # NUL in query strings and forms, JSON limits on /api/, 503 while the database is down,
     # 507 when uploads find the disk full (after Locale: the pages speak the site's language).
     "complaints.middleware.RobustnessMiddleware",
@@ -225,6 +256,23 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# Each login's IP and browser string (attempts, access and failure logs) is kept this
+# many days, then deleted by the daily housekeeping task.
+AXES_LOG_RETENTION_DAYS = env_int("AXES_LOG_RETENTION_DAYS", 30)
+
+# Staff two-factor authentication (TOTP app + single-use backup codes, django-otp); see
+# docs/security.md. What needs a session verified by the second factor:
+#   "identity": accounts with the identity permission, to see who filed (web, API by session);
+#   "admin": Django staff and superusers, for the whole admin;
+#   "staff": every reviewer, coordinator and admin, for every staff page (TWO_FACTOR_REVIEWERS).
+# API-key clients are machine clients and are not asked (the key is their credential).
+TWO_FACTOR_REVIEWERS = env_bool("TWO_FACTOR_REVIEWERS", False)
+TWO_FACTOR_REQUIRED_FOR = ["identity", "admin", *(["staff"] if TWO_FACTOR_REVIEWERS else [])]
+TWO_FACTOR_BACKUP_CODES = 10
+# A wrong code makes the device wait FACTOR * 2**(failures - 1) seconds before the next try.
+OTP_TOTP_THROTTLE_FACTOR = env_int("OTP_TOTP_THROTTLE_FACTOR", 1)
+OTP_STATIC_THROTTLE_FACTOR = env_int("OTP_STATIC_THROTTLE_FACTOR", 1)
+OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "Complaint registry")
 
 # --- Security -----------------------------------------------------------------
 SECURE_COOKIES = env_bool("SECURE_COOKIES", bool(DATABASE_URL))
@@ -232,6 +280,16 @@ SESSION_COOKIE_SECURE = SECURE_COOKIES
 CSRF_COOKIE_SECURE = SECURE_COOKIES
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
+# Staff (reviewers, coordinators, admins) are signed out this long after their login;
+# STAFF_SESSION_IDLE_SECONDS > 0 also signs them out after that long unused. Other
+# accounts keep SESSION_COOKIE_AGE (complaints/staff_sessions.py).
+STAFF_SESSION_AGE_SECONDS = env_int("STAFF_SESSION_AGE_SECONDS", 8 * 3600)
+STAFF_SESSION_IDLE_SECONDS = env_int("STAFF_SESSION_IDLE_SECONDS", 0)
+# An anonymous filer's receipt (code and secret) waits for the receipt page in a signed cookie
+# for at most this long; a complaint unlocked with code + secret stays open until the browser
+# closes, and never longer than UNLOCK_MAX_AGE_HOURS (docs/security.md).
+RECEIPT_TTL_SECONDS = env_int("RECEIPT_TTL_SECONDS", 600)
+UNLOCK_MAX_AGE_HOURS = env_int("UNLOCK_MAX_AGE_HOURS", 12)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
@@ -239,6 +297,8 @@ if env_bool("SECURE_PROXY_SSL", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
 
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
@@ -285,6 +345,10 @@ FILE_UPLOAD_HANDLERS = [
 ]
 FILE_UPLOAD_PERMISSIONS = 0o640
 EVIDENCE_MAX_BYTES = env_int("EVIDENCE_MAX_BYTES", 50 * 1024 * 1024)
+# Images are decoded in full before they are accepted; more pixels than this is refused
+# (a decompression bomb: a few kilobytes that claim 30,000 x 30,000 pixels). 100 Mpx takes
+# any phone photo but the 200 Mpx modes; raise it for those.
+EVIDENCE_MAX_IMAGE_PIXELS = env_int("EVIDENCE_MAX_IMAGE_PIXELS", 100_000_000)
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 5 * 1024 * 1024)
 
 # --- Email --------------------------------------------------------------------
@@ -408,6 +472,14 @@ AUDIT_SIGNING_KEY_PATH = Path(env_str("AUDIT_SIGNING_KEY_PATH", str(VAR_DIR / "a
 AUDIT_TRUSTED_PUBLIC_KEY_FILES = env_list("AUDIT_TRUSTED_PUBLIC_KEY_FILES")
 # Where each checkpoint's public file is written (also served at /audit/checkpoints/<n>.json).
 AUDIT_CHECKPOINT_DIR = Path(env_str("AUDIT_CHECKPOINT_DIR", str(VAR_DIR / "checkpoints")))
+# Reporter identity (name, email, phone) is encrypted at rest with these Fernet keys, newest
+# first (comma- or line-separated; from the environment or FIELD_ENCRYPTION_KEYS_FILE);
+# older keys only decrypt until `manage.py rotate_field_keys` has re-encrypted every row.
+# FIELD_HASH_KEY keys the HMAC-SHA256 lookup hashes (email_hash). Unset (development, the
+# embedded default, tests), each is derived from SECRET_KEY and `check --deploy` warns:
+# production sets both (docs/security.md, "Protection at rest").
+FIELD_ENCRYPTION_KEYS = env_list_secret("FIELD_ENCRYPTION_KEYS")
+FIELD_HASH_KEY = env_secret("FIELD_HASH_KEY")
 # SLA per severity, in minutes. Urgent: 100 minutes, the target of India's cVIGIL.
 SLA_MINUTES = {
     1: env_int("SLA_LOW_MINUTES", 7 * 24 * 60),
@@ -476,6 +548,9 @@ DB_UNAVAILABLE_RETRY_AFTER = env_int("DB_UNAVAILABLE_RETRY_AFTER", 10)
 # that is empty, this many days before the voting day), not after now plus this clock skew.
 ELECTION_CAMPAIGN_DAYS = env_int("ELECTION_CAMPAIGN_DAYS", 90)
 OCCURRED_AT_CLOCK_SKEW_MINUTES = env_int("OCCURRED_AT_CLOCK_SKEW_MINUTES", 10)
+# No date in a legal case (submitted, decided, replied) is earlier than this: a mistyped year is
+# refused with a message, not stored (and not a year-1 date some databases cannot even hold).
+CASE_DATES_FROM = env_str("CASE_DATES_FROM", "1991-01-01")
 
 # --- REST framework -----------------------------------------------------------
 REST_FRAMEWORK = {

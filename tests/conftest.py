@@ -166,3 +166,34 @@ def _fresh_display_caches() -> None:
     from complaints.api import fastlist
 
     fastlist.clear_caches()
+
+
+def pytest_configure(config: Any) -> None:
+    config.addinivalue_line("markers", "two_factor: staff two-factor authentication is required as in production")
+
+
+@pytest.fixture(autouse=True)
+def _two_factor_off_unless_marked(request: Any, settings: Any) -> None:
+    """Staff 2FA is on in production; tests not about it (marked ``two_factor``) sign in with the password only."""
+    if request.node.get_closest_marker("two_factor") is None:
+        settings.TWO_FACTOR_REQUIRED_FOR = []
+
+
+@pytest.fixture
+def verified() -> Callable[..., Any]:
+    """``verified(client, user)``: sign ``client`` in as ``user``, with a confirmed authenticator and the second
+    factor passed in that session."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    def sign_in(client: Any, user: Any) -> Any:
+        device = TOTPDevice.objects.filter(user=user, confirmed=True).first() or TOTPDevice.objects.create(
+            user=user, name="authenticator", confirmed=True
+        )
+        client.force_login(user)
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+        return device
+
+    return sign_in

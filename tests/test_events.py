@@ -12,7 +12,8 @@ from complaints.events import EVENTS, Audience, Event, EventType
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = ROOT / "complaints" / "templates" / "complaints" / "email"
-EVENT_LITERAL = re.compile(r"""["'](complaint|digest|case)\.[a-z_]+["']""")
+# An event name such as "case.decided" (not a file name such as "case.json").
+EVENT_LITERAL = re.compile(r"""["'](complaint|digest|case)\.(?!(?:json|zip|txt|pem)["'])[a-z_]+["']""")
 
 
 def registry_problems(registry: dict[EventType, Event]) -> list[str]:

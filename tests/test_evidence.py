@@ -10,14 +10,12 @@ from django.test import RequestFactory
 from complaints import services
 from complaints.models import AuditEvent, Evidence
 from complaints.services import sanitize_filename
+from tests.images import pdf_bytes, png_bytes
 
 pytestmark = pytest.mark.django_db
 
-PNG = (
-    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
-    b"\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82"
-)
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PNG = png_bytes(width=1, height=1)  # decodable: evidence images are decoded in full
+PDF = pdf_bytes()
 
 
 def test_evidence_is_hashed_sniffed_and_audited(file_complaint):

@@ -31,12 +31,16 @@ LAYERS: dict[str, int] = {
     "complaints.deadlines": 1,
     "complaints.audit": 1,
     "complaints.integrity": 1,  # the hashing rules and the standalone verifier: stdlib + cryptography only
+    "complaints.crypto": 1,  # field encryption and lookup hashes (models' fields use it)
     "complaints.access": 1,
     "complaints.events": 1,
     "complaints.errors": 1,
     "complaints.models": 1,
     "complaints.roles": 1,
     "complaints.uploads": 1,
+    "complaints.text": 1,  # text-field rules (what is kept, what is refused), shared by forms, serializers, services
+    "complaints.sizes": 1,  # sizes in messages
+    "complaints.masking": 1,  # masked contact data for lists
     "complaints.formats": 1,
     "complaints.documents": 1,
     "complaints.migrations": 1,

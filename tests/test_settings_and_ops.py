@@ -108,10 +108,92 @@ def test_readyz_ok_with_reachable_services(client):
     assert response.json()["status"] == "ok"
 
 
-def test_docker_compose_file_is_valid():
+def _compose_config(**env: str) -> subprocess.CompletedProcess[str]:
     tool = shutil.which("docker-compose")
     require_service("docker-compose", tool is not None, "apt-get install docker-compose")
-    subprocess.run([tool, "-f", str(ROOT / "docker-compose.yml"), "config", "-q"], check=True, cwd=ROOT, timeout=60)
+    assert tool is not None
+    clean = {k: v for k, v in os.environ.items() if k != "SECRET_KEY"}
+    clean.update(env)
+    return subprocess.run(
+        [tool, "-f", str(ROOT / "docker-compose.yml"), "config", "-q"],
+        cwd=ROOT,
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_docker_compose_file_is_valid():
+    result = _compose_config(SECRET_KEY=PRODUCTION_ENV["SECRET_KEY"])
+    assert result.returncode == 0, result.stderr
+
+
+def test_docker_compose_refuses_to_start_without_a_secret_key():
+    result = _compose_config()
+    assert result.returncode != 0
+    assert "SECRET_KEY" in result.stderr
+    assert "change-me" not in (ROOT / "docker-compose.yml").read_text()
+
+
+# The README's production settings ("Production settings"), with a throwaway key.
+PRODUCTION_ENV = {
+    "DATABASE_URL": "postgres://registry:pw@127.0.0.1:1/registry",
+    "REDIS_URL": "redis://127.0.0.1:1/0",
+    "SECRET_KEY": "Vx3" + "q9ZtR2mK7wLpB4nYc8dHf6sJ1gTa5eXu0iOvN_Wz-Mb" + "Ek7Ps",
+    "ALLOWED_HOSTS": "registry.example.org",
+    "CSRF_TRUSTED_ORIGINS": "https://registry.example.org",
+    "SITE_URL": "https://registry.example.org",
+    "SECURE_PROXY_SSL": "true",
+    "SECURE_SSL_REDIRECT": "true",
+    "SECURE_HSTS_SECONDS": "31536000",
+    "SECURE_HSTS_INCLUDE_SUBDOMAINS": "true",
+    "SECURE_HSTS_PRELOAD": "true",
+    # Throwaway keys for the reporter-identity encryption and its lookup hashes.
+    "FIELD_ENCRYPTION_KEYS": "dGVzdC1vbmx5LWZpZWxkLWVuY3J5cHRpb24ta2V5LTA=",
+    "FIELD_HASH_KEY": "test-only-lookup-hash-key-0123456789abcdef",
+}
+SECRET_PRODUCTION_VARS = {"SECRET_KEY", "DATABASE_URL", "REDIS_URL", "FIELD_ENCRYPTION_KEYS", "FIELD_HASH_KEY"}
+
+
+def _manage(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    dropped = {"DEBUG", "DJANGO_SETTINGS_MODULE", *PRODUCTION_ENV}
+    clean = {k: v for k, v in os.environ.items() if k not in dropped and not k.startswith("SECURE_")}
+    clean.update({"VAR_DIR": str(tmp_path), **env})
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=clean, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_check_deploy_is_clean_with_the_readmes_production_settings(tmp_path):
+    result = _manage(tmp_path, "check", "--deploy", "--fail-level", "WARNING", **PRODUCTION_ENV)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_readme_lists_the_production_settings():
+    readme = (ROOT / "README.md").read_text()
+    section = readme[readme.index("## Production settings") :]
+    for name, value in PRODUCTION_ENV.items():
+        if name in SECRET_PRODUCTION_VARS:
+            assert name in section, name
+        else:
+            assert f"{name}={value}" in section, name
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "change-me-in-production-0123456789abcdefghijklmnopqrstuvwxyz",
+        "django-insecure-0123456789abcdefghijklmnopqrstuvwxyz0123456789abcdef",
+        "changeme",
+    ],
+)
+def test_a_known_default_secret_key_stops_start_up_when_debug_is_off(tmp_path, key):
+    result = _manage(tmp_path, "check", **{**PRODUCTION_ENV, "SECRET_KEY": key})
+    assert result.returncode != 0
+    assert "SECRET_KEY" in result.stderr
+    assert key not in result.stderr  # the message never repeats the secret
+    assert _manage(tmp_path, "check", **{**PRODUCTION_ENV, "SECRET_KEY": key, "DEBUG": "true"}).returncode == 0
 
 
 def test_compose_runs_what_the_makefile_runs():

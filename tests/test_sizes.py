@@ -43,3 +43,16 @@ def test_api_refusal_names_the_request_size_and_both_limits(client, settings):
     assert response.status_code == 413
     text = response.content.decode()
     assert "The request is 11.1 MB; this endpoint takes at most 11 MB in all (1 MB per file)." in text
+
+
+def test_a_file_just_over_the_limit_never_reads_as_the_limit(settings):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from complaints import services
+
+    settings.EVIDENCE_MAX_BYTES = 50 * MB
+    upload = SimpleUploadedFile("photo.jpg", b"x")
+    upload.size = 50 * MB + 1
+    with translation.override("en"), pytest.raises(services.EvidenceTooLarge) as refused:
+        services.evidence_inspect(upload)
+    assert "is 50.1 MB; the limit is 50 MB per file" in str(refused.value)

@@ -35,15 +35,34 @@ DOMAIN_STATUS: list[tuple[type[Exception], int]] = [
 ]
 
 
-def _field_errors(detail: Any) -> dict[str, list[dict[str, str]]]:
-    out: dict[str, list[dict[str, str]]] = {}
+def _flatten(detail: Any, path: str) -> list[tuple[str, Any]]:
+    """(dotted path, error) pairs of DRF's nested errors: ``{"files": [{0: [e]}]}`` -> ``("files.0", e)``."""
     if isinstance(detail, dict):
-        for name, errors in detail.items():
-            items = errors if isinstance(errors, list) else [errors]
-            out[str(name)] = [
-                {"code": getattr(e, "code", "invalid"), "message": str(e)} for e in items if not isinstance(e, dict)
-            ] or [{"code": "invalid", "message": str(items)}]
+        return [
+            pair for key, value in detail.items() for pair in _flatten(value, f"{path}.{key}" if path else str(key))
+        ]
+    if isinstance(detail, list | tuple):
+        return [pair for item in detail for pair in _flatten(item, path)]
+    return [(path, detail)]
+
+
+def _field_errors(detail: Any) -> dict[str, list[dict[str, str]]]:
+    """Every error under the field it is about; an item of a list or a nested object by its dotted path."""
+    out: dict[str, list[dict[str, str]]] = {}
+    for path, error in _flatten(detail, ""):
+        out.setdefault(path or "non_field_errors", []).append(
+            {"code": str(getattr(error, "code", None) or "invalid"), "message": str(error)}
+        )
     return out
+
+
+def _summary(fields: dict[str, list[dict[str, str]]]) -> str:
+    """The one message: the error itself when there is one field, naming an item of a list by its path."""
+    if len(fields) != 1:
+        return _("Some fields are invalid; see fields.")
+    path, errors = next(iter(fields.items()))
+    message = errors[0]["message"]
+    return f"{path}: {message}" if "." in path else message
 
 
 def error_body(code: str, message: str, fields: dict[str, Any] | None = None, **extra: Any) -> dict[str, Any]:
@@ -109,13 +128,12 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         if isinstance(detail, list):
             detail = {"non_field_errors": detail}
         fields = _field_errors(detail)
-        first = next(iter(fields.values()), [{"message": "Invalid input."}])[0]["message"]
-        message = first if len(fields) == 1 else "Some fields are invalid; see fields."
+        message = _summary(fields) if fields else _("The request is invalid.")
         response.data = error_body("invalid", message, fields)
     elif isinstance(exc, exceptions.APIException):
-        response.data = error_body(
-            str(exc.get_codes()) if isinstance(exc.get_codes(), str) else exc.default_code, str(exc.detail)
-        )
+        codes = exc.get_codes()
+        message = str(exc.detail) if isinstance(exc.detail, str) else _summary(_field_errors(exc.detail))
+        response.data = error_body(codes if isinstance(codes, str) else exc.default_code, message)
     return response
 
 
@@ -125,5 +143,6 @@ def api_not_found(request: Any, *args: Any, **kwargs: Any) -> Any:
     from django.http import JsonResponse
 
     return JsonResponse(
-        error_body("not_found", "No API endpoint at this address; see /api/v1/docs/."), status=status.HTTP_404_NOT_FOUND
+        error_body("not_found", _("No API endpoint at this address; see /api/v1/docs/.")),
+        status=status.HTTP_404_NOT_FOUND,
     )

@@ -7,6 +7,12 @@ limit (``API_JSON_MAX_BYTES``, 413), its nesting from a scan of its brackets bef
 parsed (``API_JSON_MAX_DEPTH``, 400), and every string and key of the result for NUL
 (400 naming the field). ``api/errors.py`` renders :class:`BodyRefused` in the API's error
 format; ``complaints/middleware.py`` applies the same checks to query strings and forms.
+
+Multipart bodies: a declared Content-Length above :func:`multipart_limit` is refused (413)
+before anything is read, and what Django's multipart parser cannot read (a part header over
+its 1 KB limit, i.e. a file name of more than about 900 bytes; too many fields or files;
+text fields over ``DATA_UPLOAD_MAX_MEMORY_SIZE``) is said in words by :func:`form_refused`,
+never a bare "Bad Request (400)".
 """
 
 from __future__ import annotations
@@ -19,9 +25,14 @@ from itertools import accumulate
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation, TooManyFieldsSent, TooManyFilesSent
+from django.http.multipartparser import MultiPartParser as DjangoMultiPartParser
+from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, parsers, status
 from rest_framework.utils import json
+
+from complaints.sizes import megabytes, over_limit
 
 # A JSON string, escapes included (the unrolled form: linear, no backtracking), in UTF-8 bytes:
 # no byte of a multi-byte character is ASCII, so brackets and quotes are found exactly.
@@ -29,6 +40,10 @@ _STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
 _NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
 _STEPS = bytes.maketrans(b"[{]}", b"\x01\x01\xff\xff")  # +1 for an opener, -1 (signed) for a closer
 NUL = "\x00"
+# Files one multipart request may carry (the web forms and the API's ``files`` take ten).
+MAX_FILES_PER_REQUEST = 10
+# What Django's multipart parser says when one part's headers pass its 1 KB limit.
+HEADER_TOO_LONG = "header size exceeded"
 
 
 class BodyRefused(exceptions.APIException):
@@ -58,6 +73,63 @@ def too_large(size: int) -> BodyRefused:
         % {"size": max(1, round(size / 1024)), "limit": max(1, limit // 1024)},
         "too_large",
         http_status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+    )
+
+
+def multipart_limit() -> int:
+    """The most a multipart body may declare: ten files at the per-file limit and a megabyte of fields."""
+    return int(settings.EVIDENCE_MAX_BYTES) * MAX_FILES_PER_REQUEST + 2**20
+
+
+def declared_length(meta: Mapping[str, Any]) -> int:
+    try:
+        return max(0, int(meta.get("CONTENT_LENGTH") or 0))
+    except ValueError:
+        return 0
+
+
+def upload_too_large(size: int, limit: int) -> BodyRefused:
+    """413 for a multipart body declared larger than ``limit``: refused before it is read."""
+    return BodyRefused(
+        _(
+            "The upload is %(size)s MB; the limit is %(limit)s MB per request (%(per_file)s MB per file). "
+            "Send fewer or smaller files."
+        )
+        % {**over_limit(size, limit), "per_file": megabytes(int(settings.EVIDENCE_MAX_BYTES))},
+        "too_large",
+        http_status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+    )
+
+
+def form_refused(exc: Exception) -> BodyRefused:
+    """What Django could not parse in a form or multipart body (it would answer a bare 400), in words."""
+    if isinstance(exc, RequestDataTooBig):
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE or 0
+        return BodyRefused(
+            _("The form's text is larger than %(limit)s MB; shorten it and send again.") % {"limit": megabytes(limit)},
+            "too_large",
+            http_status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+        )
+    if isinstance(exc, TooManyFilesSent):
+        return BodyRefused(
+            _("Attach at most %(max)s files at once.") % {"max": settings.DATA_UPLOAD_MAX_NUMBER_FILES},
+            "too_many",
+            field="files",
+        )
+    if isinstance(exc, TooManyFieldsSent):
+        return BodyRefused(
+            _("The form has more than %(max)s fields; send only the form's own fields.")
+            % {"max": settings.DATA_UPLOAD_MAX_NUMBER_FIELDS},
+            "too_many_fields",
+        )
+    if isinstance(exc, MultiPartParserError) and HEADER_TOO_LONG in str(exc):
+        return BodyRefused(
+            _("A file name is too long: rename the file to at most 255 characters and attach it again."),
+            "file_name_too_long",
+            field="files",
+        )
+    return BodyRefused(
+        _("The form could not be read: the upload was damaged or interrupted. Send it again."), "parse_error"
     )
 
 
@@ -150,10 +222,22 @@ class JSONParser(parsers.JSONParser):
 
 
 class MultiPartParser(parsers.MultiPartParser):
-    """DRF's multipart parser, refusing NUL in field names and values as the JSON parser does."""
+    """DRF's multipart parser, refusing NUL in field names and values as the JSON parser does, and
+    saying what is wrong with a body Django cannot parse (:func:`form_refused`)."""
 
     def parse(self, stream: Any, media_type: str | None = None, parser_context: Mapping[str, Any] | None = None) -> Any:
-        result = super().parse(stream, media_type, parser_context)
+        parser_context = parser_context or {}
+        request = parser_context["request"]
+        meta = request.META.copy()
+        meta["CONTENT_TYPE"] = media_type
+        if declared_length(meta) > multipart_limit():
+            raise upload_too_large(declared_length(meta), multipart_limit())
+        encoding = parser_context.get("encoding", settings.DEFAULT_CHARSET)
+        try:
+            data, files = DjangoMultiPartParser(meta, stream, request.upload_handlers, encoding).parse()
+        except (MultiPartParserError, SuspiciousOperation) as exc:  # RequestDataTooBig, TooManyFieldsSent...
+            raise form_refused(exc) from exc
+        result = parsers.DataAndFiles(data, files)
         for name in result.data:
             for value in [name, *result.data.getlist(name)]:
                 if NUL in value:

@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView
 from complaints import workflow
 from complaints.api import cases, complainant, public_stats, reference, views, webhooks
 from complaints.api import documents as api_documents
+from complaints.api.casefile import CaseFileDownloadView, CaseFileImportView, case_file_schema
 from complaints.api.docs import ApiDocsView
 from complaints.api.errors import api_not_found
 
@@ -14,6 +15,8 @@ C = "complaints/<str:code>/"
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", ApiDocsView.as_view(url_name="api-schema"), name="api-docs"),
+    path("schema/case-file/v1.json", case_file_schema, name="api-case-file-schema"),
+    path("case-files/", CaseFileImportView.as_view(), name="api-case-file-import"),
     # Complaints
     path("complaints/", views.ComplaintListView.as_view(), name="api-complaints"),
     path(C, views.ComplaintDetailView.as_view(), name="api-complaint-detail"),
@@ -30,6 +33,7 @@ urlpatterns = [
         api_documents.ComplaintDocumentDownloadView.as_view(),
         name="api-complaint-document-download",
     ),
+    path(C + "case-file/", CaseFileDownloadView.as_view(), name="api-complaint-case-file"),
     # One endpoint per action of the transitions table: triage/, start_review/, request_info/, ...
     *[
         path(

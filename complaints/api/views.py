@@ -27,7 +27,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from complaints import selectors, services, workflow
-from complaints.access import visible_complaints
+from complaints.access import has_identity_permission, second_factor_ok, visible_complaints
 from complaints.api import fastlist
 from complaints.api import serializers as s
 from complaints.api.base import MAX_ID, ApiView, normalize_code, parse_id
@@ -442,13 +442,21 @@ class ComplaintReporterView(ApiView):
         operation_id="complaints_reporter",
         summary="Who filed the complaint (permission `view_reporter_identity`; every read is audited)",
         description="A POST, so that no link can trigger it and the purpose never lands in a URL or an "
-        "access log. The purpose is required and kept in the complaint's audit chain.",
+        "access log. The purpose is required and kept in the complaint's audit chain. A browser session "
+        "must have passed the staff second factor (else 403 `second_factor_required`); API keys are not asked.",
         parameters=[CODE_PARAM],
         request=s.RevealSerializer,
         responses={200: s.ReporterSerializer},
     )
     def post(self, request: Request, code: str) -> Response:
         complaint = get_complaint(request, code)
+        if has_identity_permission(request.user) and not second_factor_ok(request.user):
+            # A browser session of a permitted user that has not passed the second factor (API keys are not asked).
+            raise exceptions.PermissionDenied(
+                _("Confirm your second factor first: open %(url)s in the browser, then try again.")
+                % {"url": reverse("web-2fa-verify")},
+                code="second_factor_required",
+            )
         body = s.RevealSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         reporter = services.reporter_reveal(
@@ -488,9 +496,10 @@ class EvidenceDownloadView(ApiView):
         response = FileResponse(
             evidence.file.open("rb"),
             as_attachment=True,
-            filename=evidence.original_name,
+            filename=services.evidence_name(evidence.original_name, evidence.content_type),
             content_type=evidence.content_type,
         )
+        response["X-Content-Type-Options"] = "nosniff"
         response["X-Content-SHA256"] = evidence.sha256
         response["Repr-Digest"] = f"sha-256=:{digest}:"
         response["Digest"] = f"sha-256={digest}"

@@ -1,13 +1,15 @@
 """Webhook subscriptions of API clients: CRUD, secret rotation, the delivery log, dead letters.
 
-Every query is filtered by owner, so another client's subscription answers 404.
+Every query is filtered by the API client: the account and the API key that made the
+subscription, so another client's subscription answers 404, even another key of the same
+account. Dead letters are listed (and replayed) only for complaints the account still sees.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, status
 from rest_framework.permissions import IsAuthenticated
@@ -15,17 +17,28 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from complaints import services
+from complaints.access import visible_complaints
 from complaints.api import serializers as s
 from complaints.api.base import MAX_ID, ApiView, parse_id
 from complaints.api.pagination import Key
 from complaints.api.schema import error_responses
-from complaints.models import OutboxMessage, OutboxStatus, WebhookDelivery, WebhookSubscription
+from complaints.models import ApiKey, OutboxMessage, OutboxStatus, WebhookDelivery, WebhookSubscription
 
 ID_PARAM = OpenApiParameter("id", {"type": "integer", "minimum": 1, "maximum": MAX_ID}, OpenApiParameter.PATH)
 
 
+def calling_key(request: Request) -> ApiKey | None:
+    """The API key the request came with (None for a signed-in browser session)."""
+    return request.auth if isinstance(request.auth, ApiKey) else None
+
+
+def client_q(request: Request, prefix: str = "") -> Q:
+    """Subscriptions of this client: its account and its key (a session sees only key-less ones)."""
+    return Q(**{f"{prefix}owner_id": request.user.pk, f"{prefix}api_key": calling_key(request)})
+
+
 def owned_subscription(request: Request, pk: Any) -> WebhookSubscription:
-    sub = WebhookSubscription.objects.filter(pk=parse_id(pk), owner_id=request.user.pk).first()
+    sub = WebhookSubscription.objects.filter(client_q(request), pk=parse_id(pk)).first()
     if sub is None:
         raise exceptions.NotFound()
     return sub
@@ -44,7 +57,7 @@ class WebhookListView(WebhookView):
         responses={200: s.WebhookSubscriptionSerializer(many=True)},
     )
     def get(self, request: Request) -> Response:
-        rows = self.paginate_queryset(WebhookSubscription.objects.filter(owner_id=request.user.pk))
+        rows = self.paginate_queryset(WebhookSubscription.objects.filter(client_q(request)))
         return self.get_paginated_response(s.WebhookSubscriptionSerializer(rows, many=True).data)
 
     @extend_schema(
@@ -59,7 +72,7 @@ class WebhookListView(WebhookView):
     def post(self, request: Request) -> Response:
         serializer = s.WebhookSubscriptionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        sub = services.webhook_subscribe(owner=request.user, **serializer.validated_data)
+        sub = services.webhook_subscribe(owner=request.user, api_key=calling_key(request), **serializer.validated_data)
         return Response(s.WebhookSubscriptionSecretSerializer(sub).data, status=status.HTTP_201_CREATED)
 
 
@@ -124,8 +137,10 @@ class WebhookDeliveriesView(WebhookView):
 
 
 def dead_letters(request: Request) -> QuerySet[OutboxMessage]:
+    # Only complaints the account still sees: a dead letter's code would tell one exists.
+    seen = Q(complaint__isnull=True) | Q(complaint__in=visible_complaints(request.user).values("pk"))
     return OutboxMessage.objects.filter(
-        status=OutboxStatus.DEAD, subscription__owner_id=request.user.pk
+        client_q(request, "subscription__"), seen, status=OutboxStatus.DEAD
     ).select_related("complaint")
 
 

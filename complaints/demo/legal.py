@@ -182,7 +182,40 @@ def legal_seed() -> dict[str, int]:
 
 # --- demo cases --------------------------------------------------------------------------------
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PDF = (  # a real one-page PDF: evidence and decision files are opened before they are accepted
+    b"%PDF-1.4\n"
+    b"1 0 obj\n"
+    b"<< /Type /Catalog /Pages 2 0 R >>\n"
+    b"endobj\n"
+    b"2 0 obj\n"
+    b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>\n"
+    b"endobj\n"
+    b"3 0 obj\n"
+    b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 100] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>\n"
+    b"endobj\n"
+    b"4 0 obj\n"
+    b"<< /Length 43 >>\n"
+    b"stream\n"
+    b"BT /F1 12 Tf 20 50 Td (Demo decision) Tj ET\n"
+    b"endstream\n"
+    b"endobj\n"
+    b"5 0 obj\n"
+    b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>\n"
+    b"endobj\n"
+    b"xref\n"
+    b"0 6\n"
+    b"0000000000 65535 f \n"
+    b"0000000009 00000 n \n"
+    b"0000000058 00000 n \n"
+    b"0000000115 00000 n \n"
+    b"0000000241 00000 n \n"
+    b"0000000334 00000 n \n"
+    b"trailer\n"
+    b"<< /Size 6 /Root 1 0 R >>\n"
+    b"startxref\n"
+    b"404\n"
+    b"%%EOF\n"
+)
 
 
 def _at(text: str) -> datetime:

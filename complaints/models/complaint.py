@@ -5,10 +5,12 @@ from __future__ import annotations
 import secrets
 
 from django.conf import settings
+from django.core.validators import validate_email
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from complaints.models.fields import EncryptedTextField, KeyedHashField
 from complaints.models.taxonomy import Category, Severity
 from complaints.models.territory import Election, PollingStation, TerritorialUnit
 
@@ -200,9 +202,14 @@ class Reporter(models.Model):
         verbose_name=_("user"),
     )
     is_anonymous = models.BooleanField(_("anonymous"), default=False)
-    full_name = models.CharField(_("full name"), max_length=200, blank=True)
-    email = models.EmailField(_("email"), blank=True)
-    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    # Identity and contact are encrypted at rest (complaints/crypto.py); the attributes read
+    # and write plaintext. Equality lookups go through the keyed hash, never the ciphertext.
+    full_name = EncryptedTextField(_("full name"), max_length=200, blank=True)
+    email = EncryptedTextField(_("email"), max_length=254, blank=True, validators=[validate_email])
+    phone = EncryptedTextField(_("phone"), max_length=40, blank=True)
+    email_hash = KeyedHashField(
+        _("email lookup hash"), source="email", kind="email", max_length=64, blank=True, editable=False, db_index=True
+    )
     language = models.CharField(_("language"), max_length=8, default="ru")
     # sha256 of the follow-up secret shown once at filing; the secret itself is never kept.
     secret_hash = models.CharField(_("follow-up secret (hash)"), max_length=64, blank=True)

@@ -26,6 +26,17 @@ class WebhookSubscription(models.Model):
         related_name="webhook_subscriptions",
         verbose_name=_("owner"),
     )
+    # The API client (key) that made it: only that key sees and changes it, its delivery log
+    # and its dead letters (another key of the same account does not). Empty for subscriptions
+    # made in the admin or before keys were recorded: those are seen by no key.
+    api_key = models.ForeignKey(
+        "complaints.ApiKey",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="webhook_subscriptions",
+        verbose_name=_("API key"),
+    )
     url = models.URLField(_("URL"), max_length=500)
     secret = models.CharField(_("secret"), max_length=100, default=new_webhook_secret)
     # During rotation both signatures are sent until this time.
@@ -118,7 +129,9 @@ class OutboxMessage(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.event_type} -> {self.recipient or self.subscription_id} [{self.status}]"
+        # Never the recipient: an email address (often the complainant's) beside a complaint.
+        target = f"webhook {self.subscription_id}" if self.subscription_id else self.channel
+        return f"{self.event_type} -> {target} [{self.status}]"
 
 
 class WebhookDeliveryState(models.TextChoices):

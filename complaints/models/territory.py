@@ -39,6 +39,15 @@ class Election(models.Model):
             "Empty: ELECTION_CAMPAIGN_DAYS days before the voting day."
         ),
     )
+    identity_retention_until = models.DateTimeField(
+        _("reporters' identity kept until"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "When the dispute window closes: after this moment the names and contacts of this election's "
+            "reporters are erased (complaints and evidence are kept). Empty: kept until this is set."
+        ),
+    )
     country = models.CharField(_("country"), max_length=2, default="KZ")
     status = models.CharField(
         _("status"), max_length=10, choices=ElectionStatus.choices, default=ElectionStatus.UPCOMING

@@ -1,5 +1,7 @@
 """Admin for notifications: the outbox (dead letters and replay), subscriptions, delivery log.
 
+Email recipients (often the complainant) are shown masked and cannot be looked up.
+
 Read-only except for the actions, which call the services in ``services.webhooks``.
 """
 
@@ -9,10 +11,12 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.db.models import QuerySet
+from django.db.models.constants import LOOKUP_SEP
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from complaints.masking import mask_email
 from complaints.models import OutboxMessage, OutboxStatus, WebhookDelivery, WebhookSubscription
 from complaints.services.webhooks import ReplayRefused, outbox_replay, webhook_secret_rotate
 
@@ -41,6 +45,11 @@ class DeliveryInline(admin.TabularInline):
         return super().get_queryset(request)
 
 
+# An email row's recipient is often the complainant, beside the complaint's code: shown
+# masked, and never a lookup in a URL (``?recipient=...`` would say who filed what).
+OUTBOX_IDENTITY_FIELDS = frozenset({"recipient", "payload"})
+
+
 @admin.register(OutboxMessage)
 class OutboxMessageAdmin(ReadOnlyAdmin):
     list_display = ("id", "event_type", "channel", "to", "status", "attempts", "next_attempt_at", "delivered_at")
@@ -48,12 +57,23 @@ class OutboxMessageAdmin(ReadOnlyAdmin):
     search_fields = ("idempotency_key", "complaint__code")
     date_hierarchy = "created_at"
     list_select_related = ("subscription",)
+    exclude = ("recipient",)
+    readonly_fields = ("masked_recipient",)
     actions = ["replay"]
     inlines = [DeliveryInline]
 
     @admin.display(description=_("to"))
     def to(self, obj: OutboxMessage) -> str:
-        return str(obj.subscription) if obj.subscription_id else obj.recipient
+        return str(obj.subscription) if obj.subscription_id else mask_email(obj.recipient)
+
+    @admin.display(description=_("recipient"))
+    def masked_recipient(self, obj: OutboxMessage) -> str:
+        return mask_email(obj.recipient) or "—"
+
+    def lookup_allowed(self, lookup: str, value: str, request: HttpRequest) -> bool:
+        if lookup.split(LOOKUP_SEP, 1)[0] in OUTBOX_IDENTITY_FIELDS:
+            return False  # answered 400 by the change list
+        return super().lookup_allowed(lookup, value, request)
 
     def has_replay_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("complaints.change_outboxmessage")
@@ -76,7 +96,8 @@ class OutboxMessageAdmin(ReadOnlyAdmin):
 
 @admin.register(WebhookSubscription)
 class WebhookSubscriptionAdmin(admin.ModelAdmin):
-    list_display = ("id", "url", "owner", "is_active", "disabled_reason", "created_at")
+    list_display = ("id", "url", "owner", "api_key", "is_active", "disabled_reason", "created_at")
+    list_select_related = ("owner", "api_key")
     list_filter = ("is_active",)
     search_fields = ("url", "owner__username")
     exclude = ("secret", "previous_secret")

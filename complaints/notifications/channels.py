@@ -55,6 +55,7 @@ from complaints.models import (
     localized,
 )
 from complaints.notifications import circuit, netguard
+from complaints.notifications.outbox import subscription_may_see
 
 # Where links in emails point (the web UI's routes). Staff open the complaint; the
 # complainant the status page, where code and secret go in a form, never in a URL.
@@ -306,6 +307,9 @@ def send_webhook(message: OutboxMessage) -> None:
     subscription = message.subscription
     if subscription is None or not subscription.is_active:
         raise DeliveryFailed("the subscription is disabled", skip=True)
+    # The owner's sight of the complaint is checked again now: the fan-out was at write time.
+    if refused := subscription_may_see(subscription, message.complaint):
+        raise DeliveryFailed(f"not sent: {refused}", skip=True)
     body = json.dumps(message.payload, separators=(",", ":"), sort_keys=True)
     attempt = _begin(message)  # logged and committed before anything is sent
     subscription = attempt.subscription

@@ -67,7 +67,10 @@ def claim(message_id: int, *, lease: datetime | None = None) -> OutboxMessage | 
     ).update(locked_until=token, reserved_until=None)
     if not taken:
         return None
-    return OutboxMessage.objects.select_related("subscription").get(pk=message_id)
+    # The subscription's owner, key and complaint: the send checks the owner may still see it.
+    return OutboxMessage.objects.select_related(
+        "subscription__owner", "subscription__api_key", "complaint__reporter"
+    ).get(pk=message_id)
 
 
 def is_batched(message: OutboxMessage) -> bool:

@@ -41,13 +41,71 @@ class Target:
     host_header: str
 
 
+# IANA special-purpose ranges refused whatever ``ipaddress`` thinks of them (its idea of
+# ``is_global`` changes between Python versions), plus the translation prefixes through
+# which an IPv6 address reaches an IPv4 host (NAT64, IPv4-compatible, Teredo).
+_REFUSED_V4 = tuple(
+    ipaddress.IPv4Network(n)
+    for n in (
+        "0.0.0.0/8",  # "this network"
+        "10.0.0.0/8",
+        "100.64.0.0/10",  # shared address space (carrier-grade NAT)
+        "127.0.0.0/8",
+        "169.254.0.0/16",
+        "172.16.0.0/12",
+        "192.0.0.0/24",  # IETF protocol assignments
+        "192.0.2.0/24",  # TEST-NET-1
+        "192.88.99.0/24",  # 6to4 relay anycast (deprecated)
+        "192.168.0.0/16",
+        "198.18.0.0/15",  # benchmarking
+        "198.51.100.0/24",  # TEST-NET-2
+        "203.0.113.0/24",  # TEST-NET-3
+        "224.0.0.0/4",  # multicast
+        "240.0.0.0/4",  # reserved, and 255.255.255.255 (limited broadcast)
+    )
+)
+_REFUSED_V6 = tuple(
+    ipaddress.IPv6Network(n)
+    for n in (
+        "::/96",  # unspecified, loopback and IPv4-compatible (::a.b.c.d)
+        "::ffff:0:0/96",  # IPv4-mapped: decided by the IPv4 address it maps (below)
+        "64:ff9b::/96",  # NAT64 well-known prefix: reaches an IPv4 host through our gateway
+        "64:ff9b:1::/48",  # NAT64 local-use
+        "100::/64",  # discard-only
+        "2001::/23",  # IETF protocol assignments, Teredo (2001::/32) included
+        "2001:db8::/32",  # documentation
+        "2002::/16",  # 6to4: decided by the IPv4 address it embeds (below)
+        "3fff::/20",  # documentation
+        "5f00::/16",  # segment routing (SRv6) SIDs
+        "fc00::/7",  # unique local
+        "fe80::/10",  # link-local
+        "fec0::/10",  # site-local (deprecated)
+        "ff00::/8",  # multicast
+    )
+)
+# Inside 2001::/23 a few assignments are globally reachable services, but none is a
+# webhook receiver; they stay refused.
+_EMBEDS_V4 = (ipaddress.IPv6Network("::ffff:0:0/96"), ipaddress.IPv6Network("2002::/16"))
+
+
 def is_public_address(ip: IPAddress) -> bool:
-    """True only for globally routable unicast addresses."""
+    """True only for globally routable unicast addresses outside every special-purpose range.
+
+    An IPv4-mapped (``::ffff:a.b.c.d``) or 6to4 (``2002:AABB:CCDD::``) address is public
+    only if the IPv4 address it carries is; NAT64, IPv4-compatible (``::a.b.c.d``) and
+    Teredo addresses are refused whatever they carry.
+    """
     if isinstance(ip, ipaddress.IPv6Address):
-        mapped = ip.ipv4_mapped or ip.sixtofour
-        if mapped is not None:
-            return is_public_address(mapped)
-    return ip.is_global and not ip.is_multicast
+        if ip.scope_id:
+            return False
+        embedded = ip.ipv4_mapped or ip.sixtofour
+        if embedded is not None and any(ip in net for net in _EMBEDS_V4):
+            return is_public_address(embedded)
+        if any(ip in net for net in _REFUSED_V6):
+            return False
+    elif any(ip in net for net in _REFUSED_V4):
+        return False
+    return ip.is_global and not ip.is_multicast and not ip.is_reserved
 
 
 def _split(url: str) -> tuple[str, str, int, str, str]:

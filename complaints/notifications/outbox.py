@@ -108,11 +108,39 @@ def email_recipients(complaint: Complaint, event_type: str) -> Iterator[Recipien
                 yield Recipient(audience, user.email, _language_of(user))
 
 
+def _usable_key() -> Q:
+    """The subscription's API key (if it has one) is neither revoked nor expired."""
+    now = timezone.now()
+    return Q(api_key__isnull=True) | (
+        Q(api_key__revoked=False) & (Q(api_key__expiry_date__isnull=True) | Q(api_key__expiry_date__gt=now))
+    )
+
+
 def _subscriptions_seeing(complaint: Complaint) -> list[WebhookSubscription]:
     """Active subscriptions whose owner may see the complaint: two queries, however many there are."""
-    subs = list(WebhookSubscription.objects.filter(is_active=True, owner__is_active=True).select_related("owner"))
+    subs = list(
+        WebhookSubscription.objects.filter(_usable_key(), is_active=True, owner__is_active=True).select_related("owner")
+    )
     preload_access(s.owner for s in subs)
     return [s for s in subs if roles_for(s.owner, complaint)]
+
+
+def subscription_may_see(subscription: WebhookSubscription, complaint: Complaint | None) -> str:
+    """Why ``subscription`` may no longer be told about ``complaint`` ("" if it may).
+
+    Checked again when a row is sent and when a dead letter is replayed: the owner may
+    have lost the complaint from their scope, been deactivated, or had the key revoked
+    since the row was written.
+    """
+    owner = subscription.owner
+    if not owner.is_active:
+        return "the subscription's owner is deactivated"
+    key = subscription.api_key if subscription.api_key_id else None
+    if key is not None and (key.revoked or key.has_expired):
+        return "the subscription's API key is revoked or expired"
+    if complaint is not None and not roles_for(owner, complaint):
+        return "the subscription's owner may no longer see this complaint"
+    return ""
 
 
 def webhook_payload(complaint: Complaint, event_type: str, context: dict[str, Any] | None = None) -> dict[str, Any]:

@@ -35,6 +35,7 @@ from complaints.selectors.complaints import (
     evidence_for,
     evidence_get_for,
     notes_for,
+    reporters_with_email,
     timeline_for,
 )
 from complaints.selectors.dashboard import (
@@ -64,6 +65,7 @@ from complaints.selectors.queue import (
     complaints_in_reach,
     queue_ordering,
     status_counts_for,
+    with_case_deadline,
 )
 from complaints.selectors.receipts import receipt_evidence
 from complaints.selectors.reference import (
@@ -110,6 +112,7 @@ __all__ = [
     "complaint_queue_for",
     "complaints_in_reach",
     "complaints_reported_by",
+    "reporters_with_email",
     "counts_by_category_for",
     "counts_by_region_for",
     "document_get_for",
@@ -137,6 +140,7 @@ __all__ = [
     "staff_user_get",
     "staff_users",
     "status_counts_for",
+    "with_case_deadline",
     "timeline_for",
     "with_ancestors",
 ]

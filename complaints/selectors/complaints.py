@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -19,8 +19,10 @@ from complaints.models import (
     Evidence,
     Note,
     NoteVisibility,
+    Reporter,
     Status,
 )
+from complaints.models.fields import KeyedHashField
 from complaints.selectors.queue import complaints_in_reach
 
 
@@ -87,6 +89,16 @@ def complaints_reported_by(*, user: Any) -> QuerySet[Complaint]:
         .select_related("election", "category", "polling_station", "unit")
         .order_by("-created_at", "-id")
     )
+
+
+def reporters_with_email(*, email: str) -> QuerySet[Reporter]:
+    """Reporters who gave this email address (in any case), found by its keyed hash.
+
+    The ``email`` column holds ciphertext and cannot be compared; ``email_hash`` is the
+    HMAC-SHA256 of the normalised address under FIELD_HASH_KEY (complaints/crypto.py).
+    """
+    digest = cast(KeyedHashField, Reporter._meta.get_field("email_hash")).hash_of(email)
+    return Reporter.objects.filter(email_hash=digest) if digest else Reporter.objects.none()
 
 
 def complaint_for_complainant(*, code: str, user: Any, tracked_ids: list[int]) -> Complaint | None:

@@ -21,7 +21,7 @@ from complaints.models import (
     TerritorialUnit,
 )
 from complaints.models import complaint as complaint_model
-from complaints.selectors.cases import deadline_within_q
+from complaints.selectors.cases import NEXT_DEADLINE, deadline_within_q
 
 
 @dataclass
@@ -127,6 +127,18 @@ def complaint_queue_for(*, user: Any, filters: QueueFilters | None = None) -> Qu
     f = filters or QueueFilters()
     qs = _filter_work(_filter_place_and_kind(complaints_in_reach(user), f), f, user, timezone.now())
     return qs.order_by(*queue_ordering())
+
+
+def with_case_deadline(qs: QuerySet[Complaint], *, by_deadline: bool = False) -> QuerySet[Complaint]:
+    """Each complaint's next running statutory deadline as ``next_case_deadline``.
+
+    ``by_deadline``: ordered by it, soonest first, complaints with none last (the queue filtered
+    to "a statutory deadline within ..." reads as a to-do list).
+    """
+    qs = qs.annotate(next_case_deadline=NEXT_DEADLINE)
+    if by_deadline:
+        qs = qs.order_by(F("next_case_deadline").asc(nulls_last=True), "id")
+    return qs
 
 
 def status_counts_for(*, user: Any, filters: QueueFilters | None = None) -> dict[str, int]:

@@ -36,11 +36,19 @@ from complaints.services.evidence import (
     InspectedUpload,
     evidence_attach,
     evidence_inspect,
+    evidence_name,
     sanitize_filename,
 )
 from complaints.services.filing import Filing, complaint_file
 from complaints.services.housekeeping import housekeeping_purge
 from complaints.services.notes import note_add, reporter_reveal
+from complaints.services.retention import (
+    PurgeResult,
+    identities_purge,
+    identities_purge_due,
+    identities_purge_for_email,
+    reporter_identity_purge,
+)
 from complaints.services.sla import sla_breach_mark, sla_check
 from complaints.services.staff import record_scope_change, scope_snapshot, staff_set_scope
 from complaints.services.transitions import complaint_answer, complaint_transition
@@ -72,6 +80,7 @@ __all__ = [
     "EvidenceTypeNotAllowed",
     "Filing",
     "InspectedUpload",
+    "PurgeResult",
     "ReplayRefused",
     "ServiceError",
     "StaleVersion",
@@ -85,12 +94,17 @@ __all__ = [
     "document_generate",
     "evidence_attach",
     "evidence_inspect",
+    "evidence_name",
     "hash_secret",
     "housekeeping_purge",
+    "identities_purge",
+    "identities_purge_due",
+    "identities_purge_for_email",
     "least_loaded_reviewer",
     "note_add",
     "outbox_replay",
     "record_scope_change",
+    "reporter_identity_purge",
     "reporter_reveal",
     "sanitize_filename",
     "scope_snapshot",

@@ -15,9 +15,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from complaints import deadlines, legal_workflow
@@ -47,6 +48,7 @@ from complaints.models import (
 from complaints.notifications.outbox import outbox_record_events
 from complaints.services._common import actor_roles, actor_user, lock_complaint, touch_complaint
 from complaints.services.evidence import evidence_inspect
+from complaints.text import ASCII_TRIM
 from complaints.workflow import Role
 
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
@@ -179,12 +181,24 @@ def _check_channel(channel: str) -> str:
     return channel
 
 
-def _check_time(moment: datetime | None, now: datetime, field: str) -> datetime:
+def _earliest_day(complaint: Complaint) -> date:
+    """The earliest date a step of a case may carry (CASE_DATES_FROM): a year mistyped is refused."""
+    return date.fromisoformat(settings.CASE_DATES_FROM)
+
+
+def _check_time(moment: datetime | None, now: datetime, field: str, complaint: Complaint) -> datetime:
+    """A time in the case: not in the future, and not before CASE_DATES_FROM (a mistyped year)."""
     moment = moment or now
     if timezone.is_naive(moment):
         moment = timezone.make_aware(moment)
     if moment > now + timedelta(minutes=5):
         raise ValidationFailed(_("This date is in the future."), field)
+    if timezone.localtime(moment).date() < _earliest_day(complaint):
+        raise ValidationFailed(
+            _("This date is before %(day)s; check the year.")
+            % {"day": formats.date_format(_earliest_day(complaint), "SHORT_DATE_FORMAT")},
+            field,
+        )
     return moment
 
 
@@ -272,7 +286,7 @@ def _create_submission(
 
 
 def _resolve_authority(authority: Authority | None, authority_text: str) -> tuple[Authority | None, str]:
-    text = (authority_text or "").strip()[:300]
+    text = (authority_text or "").strip(ASCII_TRIM)[:300]
     if authority is None and text:
         # The register first: free text naming a registered body links to it. Compared case-insensitively
         # in Python (SQLite's iexact folds ASCII only; the register is small).
@@ -321,8 +335,8 @@ def submission_file(
         authority=authority,
         authority_text=text,
         channel=_check_channel(channel),
-        submitted_at=_check_time(submitted_at, now, "submitted_at"),
-        registration_number=(registration_number or "").strip()[:120],
+        submitted_at=_check_time(submitted_at, now, "submitted_at", complaint),
+        registration_number=(registration_number or "").strip(ASCII_TRIM)[:120],
         document_sha256=_check_sha(document_sha256),
         appeal_of=None,
         now=now,
@@ -348,7 +362,7 @@ def submission_from_escalation(*, complaint: Complaint, user: Any, authority_tex
         authority_text=text,
         channel=SubmissionChannel.UNKNOWN,
         submitted_at=now,
-        registration_number=(reference or "").strip()[:120],
+        registration_number=(reference or "").strip(ASCII_TRIM)[:120],
         document_sha256="",
         appeal_of=None,
         now=now,
@@ -384,7 +398,7 @@ def submission_appeal(
     legal_workflow.check_case(transition, state=challenged.state, roles=roles, provided=_provided(authority, text))
     if authority is not None and challenged.authority_id == authority.pk:
         raise ValidationFailed(_("An appeal goes to another body than the one that decided."), "authority")
-    moment = _check_time(submitted_at, now, "submitted_at")
+    moment = _check_time(submitted_at, now, "submitted_at", complaint)
     if moment < challenged.submitted_at:
         raise ValidationFailed(_("The appeal cannot predate the submission it challenges."), "submitted_at")
     appeal = _create_submission(
@@ -395,7 +409,7 @@ def submission_appeal(
         authority_text=text,
         channel=_check_channel(channel),
         submitted_at=moment,
-        registration_number=(registration_number or "").strip()[:120],
+        registration_number=(registration_number or "").strip(ASCII_TRIM)[:120],
         document_sha256=_check_sha(document_sha256),
         appeal_of=challenged,
         now=now,
@@ -466,7 +480,7 @@ def submission_record_outcome(
         )
     submission, complaint, roles = _lock_submission(submission, actor)
     transition = legal_workflow.CASE_BY_ACTION[action]
-    registration_number = (registration_number or "").strip()[:120]
+    registration_number = (registration_number or "").strip(ASCII_TRIM)[:120]
     provided: set[CaseRequirement] = set()
     if registration_number:
         provided.add(CaseRequirement.REGISTRATION_NUMBER)
@@ -488,7 +502,7 @@ def submission_record_outcome(
             complaint,
             result=outcome,
             decided_on=decided_on,
-            text=text.strip(),
+            text=text.strip(ASCII_TRIM),
             upload=upload,
             user=user,
             now=now,
@@ -533,12 +547,12 @@ def respondent_add(*, complaint: Complaint, actor: Actor, kind: str, name: str, 
     _check_senior(actor, complaint)
     if kind not in RespondentKind.values:
         raise ValidationFailed(_("Choose what kind of respondent this is."), "kind")
-    name = (name or "").strip()[:200]
+    name = (name or "").strip(ASCII_TRIM)[:200]
     if not name:
         raise ValidationFailed(_("Name the respondent (or describe them, e.g. “the chair of PEC №512”)."), "name")
     user = actor_user(actor)
     respondent = Respondent.objects.create(
-        complaint=complaint, kind=kind, name=name, description=(description or "").strip(), created_by=user
+        complaint=complaint, kind=kind, name=name, description=(description or "").strip(ASCII_TRIM), created_by=user
     )
     audit_append(
         complaint=complaint,
@@ -559,10 +573,18 @@ def respondent_reply_add(
     _check_senior(actor, complaint)
     if received_on > timezone.localdate():
         raise ValidationFailed(_("This date is in the future."), "received_on")
+    if received_on < _earliest_day(complaint):
+        raise ValidationFailed(
+            _("This date is before %(day)s; check the year.")
+            % {"day": formats.date_format(_earliest_day(complaint), "SHORT_DATE_FORMAT")},
+            "received_on",
+        )
     if not (text or "").strip() and upload is None:
         raise ValidationFailed(_("Give the reply's text or attach its file."), "text")
     user = actor_user(actor)
-    reply = RespondentReply(respondent=respondent, received_on=received_on, text=(text or "").strip(), recorded_by=user)
+    reply = RespondentReply(
+        respondent=respondent, received_on=received_on, text=(text or "").strip(ASCII_TRIM), recorded_by=user
+    )
     _store_file(reply, upload)
     reply.save(force_insert=True)
     audit_append(

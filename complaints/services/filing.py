@@ -32,6 +32,7 @@ from complaints.models.complaint import DESCRIPTION_MAX_LENGTH
 from complaints.notifications.outbox import outbox_record
 from complaints.services._common import sla_due
 from complaints.services.evidence import attach_upload, evidence_inspect, files_follow_transaction
+from complaints.text import ASCII_TRIM
 
 
 @dataclass(frozen=True)
@@ -141,9 +142,9 @@ def complaint_file(
         polling_station=polling_station,
         unit=place_unit,
         unit_path=place_unit.path if place_unit else "",
-        place_text=place_text.strip(),
+        place_text=place_text.strip(ASCII_TRIM),
         occurred_at=occurred_at,
-        description=description.strip(),
+        description=description.strip(ASCII_TRIM),
         severity=severity,
         channel=channel,
         due_at=sla_due(severity, now),
@@ -156,9 +157,9 @@ def complaint_file(
         complaint=complaint,
         user=None if anonymous else user,
         is_anonymous=anonymous,
-        full_name="" if anonymous else full_name.strip(),
+        full_name="" if anonymous else full_name.strip(ASCII_TRIM),
         email="" if anonymous else email.strip(),
-        phone="" if anonymous else phone.strip(),
+        phone="" if anonymous else phone.strip(ASCII_TRIM),
         language=language,
         secret_hash=hash_secret(secret),
     )

@@ -13,6 +13,7 @@ from complaints.events import EventType
 from complaints.models import Complaint, Note, NoteVisibility, Reporter
 from complaints.notifications.outbox import outbox_record
 from complaints.services._common import actor_roles, actor_user, lock_complaint, touch_complaint
+from complaints.text import ASCII_TRIM
 
 
 @transaction.atomic
@@ -29,7 +30,7 @@ def note_add(*, complaint: Complaint, actor: Actor, body: str, visibility: str =
     note = Note.objects.create(
         complaint=complaint,
         author=actor_user(actor),
-        body=body.strip(),
+        body=body.strip(ASCII_TRIM),
         visibility=visibility,
         from_complainant=from_complainant,
     )
@@ -51,8 +52,8 @@ REVEAL_PURPOSE_MAX_LENGTH = 200
 
 
 def _check_purpose(purpose: str) -> str:
-    purpose = purpose.strip()
-    if not purpose:
+    purpose = purpose.strip(ASCII_TRIM)
+    if not purpose.strip():
         raise ValidationFailed(_("Say why you need to see who filed it; this is kept in the audit log."), "purpose")
     if len(purpose) > REVEAL_PURPOSE_MAX_LENGTH:
         raise ValidationFailed(

@@ -20,6 +20,7 @@ from complaints.notifications.outbox import outbox_record_events
 from complaints.services._common import actor_roles, actor_user, lock_complaint, save_complaint
 from complaints.services.cases import submission_from_escalation
 from complaints.services.evidence import evidence_attach, files_follow_transaction
+from complaints.text import ASCII_TRIM
 from complaints.workflow import Effect, Requirement
 
 
@@ -100,7 +101,7 @@ def _record(
     if original is not None:
         payload["duplicate_of"] = original.code
     if authority:
-        payload.update(authority=authority.strip(), authority_reference=authority_reference.strip())
+        payload.update(authority=authority.strip(ASCII_TRIM), authority_reference=authority_reference.strip(ASCII_TRIM))
     audit_append(
         complaint=complaint,
         action=transition.action,
@@ -172,7 +173,7 @@ def complaint_transition(
         transition,
         source=source,
         user=user,
-        comment=comment.strip(),
+        comment=comment.strip(ASCII_TRIM),
         original=original,
         authority=authority,
         authority_reference=authority_reference,

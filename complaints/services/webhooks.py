@@ -15,15 +15,20 @@ from complaints.errors import ReplayRefused
 from complaints.models import OutboxChannel, OutboxMessage, OutboxStatus, WebhookSubscription
 from complaints.models.notifications import new_webhook_secret
 from complaints.notifications.netguard import check_webhook_url
-from complaints.notifications.outbox import dispatch
+from complaints.notifications.outbox import dispatch, subscription_may_see
 
 
 @transaction.atomic
-def webhook_subscribe(*, owner: Any, url: str, event_types: Sequence[str] = (), is_active: bool = True) -> Any:
-    """Create a subscription after checking the URL is http(s) and public."""
+def webhook_subscribe(
+    *, owner: Any, url: str, event_types: Sequence[str] = (), is_active: bool = True, api_key: Any = None
+) -> Any:
+    """Create a subscription after checking the URL is http(s) and public.
+
+    ``api_key``: the key of the API client making it; only that key sees it afterwards.
+    """
     check_webhook_url(url)
     return WebhookSubscription.objects.create(
-        owner=owner, url=url, event_types=sorted(set(event_types)), is_active=is_active
+        owner=owner, api_key=api_key, url=url, event_types=sorted(set(event_types)), is_active=is_active
     )
 
 
@@ -55,13 +60,26 @@ def outbox_replay(*, message: OutboxMessage) -> OutboxMessage:
     It keeps its idempotency key (its ``webhook-id``), so a receiver that did get an
     earlier attempt can still dedupe it. The delivery log keeps the earlier attempts.
     """
-    row = OutboxMessage.objects.select_for_update(of=("self",)).select_related("subscription").get(pk=message.pk)
+    row = (
+        OutboxMessage.objects.select_for_update(of=("self",))
+        .select_related("subscription__owner", "subscription__api_key", "complaint__reporter")
+        .get(pk=message.pk)
+    )
     if row.status == OutboxStatus.DELIVERED:
         raise ReplayRefused(_("This notification was already delivered; there is nothing to replay."))
     if row.status == OutboxStatus.PENDING:
         raise ReplayRefused(_("This notification is still being delivered; wait for it to succeed or fail."))
     if row.channel == OutboxChannel.WEBHOOK and (row.subscription is None or not row.subscription.is_active):
         raise ReplayRefused(_("The webhook subscription is disabled; re-enable it first, then replay."))
+    # The owner's sight of the complaint (and the key) is checked again: it may have been lost.
+    subscription = row.subscription
+    if row.channel == OutboxChannel.WEBHOOK and subscription and subscription_may_see(subscription, row.complaint):
+        raise ReplayRefused(
+            _(
+                "The subscription's owner may no longer see this complaint (or its API key was revoked); "
+                "it is not sent again."
+            )
+        )
     row.status = OutboxStatus.PENDING
     row.attempts = 0
     row.next_attempt_at = timezone.now()

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _l
 from complaints import legal_workflow, selectors, workflow
 from complaints.access import roles_for
 from complaints.models import Authority, Complaint, DecisionResult, RespondentKind, SubmissionChannel, SubmissionState
+from complaints.text import MultiLineFormField, OneLineFormField
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 OUTCOME_CHOICES = [
@@ -25,7 +26,7 @@ class SubmissionForm(forms.Form):
     """The body is chosen from the register (read once per page, not once per form)."""
 
     authority = forms.TypedChoiceField(label=_l("Authority"), coerce=int, empty_value=None, required=False)
-    authority_text = forms.CharField(label=_l("Authority (if not in the list)"), max_length=300, required=False)
+    authority_text = OneLineFormField(label=_l("Authority (if not in the list)"), max_length=300, required=False)
     channel = forms.ChoiceField(label=_l("How"), choices=SubmissionChannel.choices, initial=SubmissionChannel.IN_PERSON)
     submitted_at = forms.DateTimeField(
         label=_l("Submitted at"),
@@ -33,7 +34,7 @@ class SubmissionForm(forms.Form):
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_LOCAL),
         input_formats=[DATETIME_LOCAL, "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"],
     )
-    registration_number = forms.CharField(label=_l("Registration number"), max_length=120, required=False)
+    registration_number = OneLineFormField(label=_l("Registration number"), max_length=120, required=False)
     document_sha256 = forms.RegexField(
         label=_l("SHA-256 of the document filed"),
         regex=r"^[0-9a-fA-F]{64}$",
@@ -63,23 +64,23 @@ class SubmissionForm(forms.Form):
 
 class OutcomeForm(forms.Form):
     outcome = forms.ChoiceField(label=_l("What the authority did"), choices=OUTCOME_CHOICES)
-    registration_number = forms.CharField(label=_l("Registration number"), max_length=120, required=False)
+    registration_number = OneLineFormField(label=_l("Registration number"), max_length=120, required=False)
     decided_on = forms.DateField(
         label=_l("Decision date"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
-    text = forms.CharField(label=_l("Decision text"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    text = MultiLineFormField(label=_l("Decision text"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
     file = forms.FileField(label=_l("Decision document"), required=False)
 
 
 class RespondentForm(forms.Form):
     kind = forms.ChoiceField(label=_l("Kind"), choices=RespondentKind.choices)
-    name = forms.CharField(label=_l("Name"), max_length=200)
-    description = forms.CharField(label=_l("Description"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    name = OneLineFormField(label=_l("Name"), max_length=200)
+    description = MultiLineFormField(label=_l("Description"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class ReplyForm(forms.Form):
     received_on = forms.DateField(label=_l("Received on"), widget=forms.DateInput(attrs={"type": "date"}))
-    text = forms.CharField(label=_l("Reply"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    text = MultiLineFormField(label=_l("Reply"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
     file = forms.FileField(label=_l("File"), required=False)
 
 

@@ -5,34 +5,31 @@ Views translate HTTP to selector and service calls and back; the rules live in s
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
-from django.utils.translation import get_language, ngettext
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from complaints import selectors, services, workflow
 from complaints.access import access_for
-from complaints.api.throttling import AnonFilingThrottle, AnonStatusThrottle, throttle_wait
-from complaints.middleware import refusal
+from complaints.api.throttling import AnonFilingThrottle, AnonStatusThrottle
 from complaints.models import Channel, Complaint
+from complaints.web import privacy
 from complaints.web.forms import AnswerForm, EvidenceForm, FilingForm, StatusLookupForm, WithdrawForm
+from complaints.web.limits import throttled
 from complaints.web.presenters import timeline_entries
 from complaints.web.receipts import receipt_context
 
-RECEIPT_KEY = "web_receipt"  # the just-filed receipt, shown once then removed
-TRACKED_KEY = "web_tracked"  # complaints unlocked in this session with code + secret
-MAX_TRACKED = 20
 # Service error fields that have a different name in the form.
 FIELD_ALIASES = {"unit": "region"}
 
@@ -80,35 +77,14 @@ def _wants_json(request: HttpRequest) -> bool:
     return "application/json" in request.headers.get("Accept", "")
 
 
-def _throttled(request: HttpRequest, throttle_class: Any) -> HttpResponse | None:
-    """The API's rate limit for this form (the same count in the shared cache), or None if within it."""
-    wait = throttle_wait(throttle_class, request)
-    if wait is None:
-        return None
-    message = ngettext(
-        "Too many attempts from your address. Please try again in %(seconds)s second.",
-        "Too many attempts from your address. Please try again in %(seconds)s seconds.",
-        wait,
-    ) % {"seconds": wait}
-    return refusal(
-        request,
-        status=429,
-        code="throttled",
-        message=message,
-        template="429.html",
-        headers={"Retry-After": str(wait)},
-        context={"retry_after": wait, "retry_at": timezone.localtime() + timedelta(seconds=wait)},
-    )
-
-
 @never_cache
 @require_http_methods(["GET", "POST"])
 def complaint_file(request: HttpRequest) -> HttpResponse:
     """The filing form. Works as a plain multipart POST; app.js upgrades it (progress, draft)."""
     status = 200
     if request.method == "POST":
-        if (throttled := _throttled(request, AnonFilingThrottle)) is not None:
-            return throttled
+        if (refused := throttled(request, AnonFilingThrottle)) is not None:
+            return refused
         form = FilingForm(request.POST, request.FILES, user=request.user)
         if form.is_valid():
             try:
@@ -117,12 +93,13 @@ def complaint_file(request: HttpRequest) -> HttpResponse:
                 _add_service_error(form, exc)
             else:
                 complaint = filing.complaint
-                request.session[RECEIPT_KEY] = {
-                    "code": complaint.code,
-                    "secret": filing.secret if complaint.reporter.user_id is None else "",
-                }
                 url = reverse("web-receipt")
-                return JsonResponse({"ok": True, "redirect": url}) if _wants_json(request) else redirect(url)
+                done = JsonResponse({"ok": True, "redirect": url}) if _wants_json(request) else redirect(url)
+                # Neither the code nor the secret is stored on the server: the receipt page gets
+                # them from a short-lived cookie, which the response showing them deletes.
+                secret = filing.secret if complaint.reporter.user_id is None else ""
+                privacy.receipt_keep(done, code=complaint.code, secret=secret)
+                return done
         if _wants_json(request):
             return JsonResponse({"ok": False, "errors": form.errors.get_json_data()}, status=400)
         status = 400
@@ -147,34 +124,39 @@ def station_search(request: HttpRequest) -> JsonResponse:
 
 
 @never_cache
+@require_GET
 def receipt(request: HttpRequest) -> HttpResponse:
-    """The receipt, shown once: the secret leaves the session as it is displayed."""
-    data = request.session.pop(RECEIPT_KEY, None)
-    if not data:
-        return render(request, "complaints/receipt_gone.html")
-    return render(request, "complaints/receipt.html", receipt_context(request, data["code"], data["secret"]))
+    """The receipt, shown once and within RECEIPT_TTL_SECONDS: the response showing it deletes it."""
+
+    def show(data: dict[str, str] | None) -> HttpResponse:
+        if not data:
+            return render(request, "complaints/receipt_gone.html")
+        return render(request, "complaints/receipt.html", receipt_context(request, data["code"], data["secret"]))
+
+    return privacy.receipt_take(request, show)
 
 
 # --- status follow-up -------------------------------------------------------------
 
 
-def _tracked(request: HttpRequest) -> list[int]:
-    return [int(pk) for pk in request.session.get(TRACKED_KEY, [])]
-
-
 @never_cache
 @require_http_methods(["GET", "POST"])
 def status_lookup(request: HttpRequest) -> HttpResponse:
-    """Code + secret in a POST body (never in a URL) unlock the complaint for this session."""
-    if request.method == "POST" and (throttled := _throttled(request, AnonStatusThrottle)) is not None:
-        return throttled
-    form = StatusLookupForm(request.POST or None, initial={"code": request.GET.get("code", "")[:20]})
+    """Code + secret in a POST body (never in a URL) unlock the complaint until the browser closes.
+
+    The unlock lives in a browser-session cookie, not in the server's session, and the page is
+    addressed by a random handle: the receipt code never appears in a URL.
+    """
+    if request.method == "POST" and (refused := throttled(request, AnonStatusThrottle)) is not None:
+        return refused
+    form = StatusLookupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         complaint = selectors.complaint_by_receipt(code=form.cleaned_data["code"], secret=form.cleaned_data["secret"])
         if complaint is not None:
-            tracked = [pk for pk in _tracked(request) if pk != complaint.pk][-(MAX_TRACKED - 1) :]
-            request.session[TRACKED_KEY] = [*tracked, complaint.pk]
-            return redirect("web-track", code=complaint.code)
+            ref = privacy.unlock_ref(request, complaint.pk) or privacy.new_ref()
+            response = redirect("web-track", ref=ref)
+            privacy.unlock_add(request, response, ref=ref, pk=complaint.pk, code=complaint.code)
+            return response
         form.add_error(
             None,
             _("No complaint matches this receipt code and secret. Check both; the code looks like ABCD-EFGH-JKMN."),
@@ -183,8 +165,13 @@ def status_lookup(request: HttpRequest) -> HttpResponse:
     return render(request, "complaints/status_lookup.html", {"form": form}, status=status)
 
 
-def _complainant_complaint(request: HttpRequest, code: str) -> tuple[Complaint, Any]:
-    complaint = selectors.complaint_for_complainant(code=code, user=request.user, tracked_ids=_tracked(request))
+def _complainant_complaint(request: HttpRequest, ref: str) -> tuple[Complaint, Any]:
+    """The complaint behind a page handle: one this browser unlocked, or the signed-in filer's own."""
+    complaint = None
+    if (entry := privacy.unlocked(request).get(ref)) is not None:
+        complaint = selectors.complaint_for_complainant(code=entry[1], user=request.user, tracked_ids=[entry[0]])
+    elif (own_code := privacy.own_code(request, ref)) is not None:
+        complaint = selectors.complaint_for_complainant(code=own_code, user=request.user, tracked_ids=[])
     if complaint is None:
         raise Http404(_("No such complaint."))
     own = request.user.is_authenticated and complaint.reporter.user_id == request.user.pk
@@ -192,7 +179,7 @@ def _complainant_complaint(request: HttpRequest, code: str) -> tuple[Complaint, 
     return complaint, actor
 
 
-def _track_context(complaint: Complaint, **forms: Any) -> dict[str, Any]:
+def _track_context(complaint: Complaint, ref: str, **forms: Any) -> dict[str, Any]:
     allowed = {t.action for t in workflow.available_actions(status=complaint.status, roles={workflow.Role.COMPLAINANT})}
     # A complainant's view: messages to and from them, and status changes; never internal notes.
     notes = list(selectors.notes_for(user=None, complaint=complaint))
@@ -200,6 +187,7 @@ def _track_context(complaint: Complaint, **forms: Any) -> dict[str, Any]:
     question = next((n for n in reversed(notes) if not n.from_complainant), None)
     return {
         "complaint": complaint,
+        "ref": ref,
         "notes": notes,
         "history": timeline_entries(events),
         "evidence": list(selectors.evidence_for(complaint=complaint)),
@@ -214,15 +202,15 @@ def _track_context(complaint: Complaint, **forms: Any) -> dict[str, Any]:
 
 
 @never_cache
-def complaint_track(request: HttpRequest, code: str) -> HttpResponse:
-    complaint, _actor = _complainant_complaint(request, code)
-    return render(request, "complaints/track.html", _track_context(complaint))
+def complaint_track(request: HttpRequest, ref: str) -> HttpResponse:
+    complaint, _actor = _complainant_complaint(request, ref)
+    return render(request, "complaints/track.html", _track_context(complaint, ref))
 
 
 @never_cache
 @require_POST
-def complaint_answer(request: HttpRequest, code: str) -> HttpResponse:
-    complaint, actor = _complainant_complaint(request, code)
+def complaint_answer(request: HttpRequest, ref: str) -> HttpResponse:
+    complaint, actor = _complainant_complaint(request, ref)
     form = AnswerForm(request.POST, request.FILES)
     if form.is_valid():
         try:
@@ -235,19 +223,21 @@ def complaint_answer(request: HttpRequest, code: str) -> HttpResponse:
             )
         except services.StaleVersion as exc:
             complaint.refresh_from_db()
-            return render(request, "complaints/track.html", _track_context(complaint, conflict=exc.message), status=409)
+            return render(
+                request, "complaints/track.html", _track_context(complaint, ref, conflict=exc.message), status=409
+            )
         except (services.ServiceError, workflow.WorkflowError) as exc:
             form.add_error("files" if getattr(exc, "field", None) == "files" else None, str(exc))
         else:
             messages.success(request, _("Thank you. Your answer was sent to the reviewers."))
-            return redirect("web-track", code=complaint.code)
-    return render(request, "complaints/track.html", _track_context(complaint, answer_form=form), status=400)
+            return redirect("web-track", ref=ref)
+    return render(request, "complaints/track.html", _track_context(complaint, ref, answer_form=form), status=400)
 
 
 @never_cache
 @require_POST
-def complaint_add_evidence(request: HttpRequest, code: str) -> HttpResponse:
-    complaint, actor = _complainant_complaint(request, code)
+def complaint_add_evidence(request: HttpRequest, ref: str) -> HttpResponse:
+    complaint, actor = _complainant_complaint(request, ref)
     form = EvidenceForm(request.POST, request.FILES)
     if form.is_valid():
         try:
@@ -258,32 +248,52 @@ def complaint_add_evidence(request: HttpRequest, code: str) -> HttpResponse:
         else:
             count = len(form.cleaned_data["files"])
             messages.success(request, _("Files added: %(count)s.") % {"count": count})
-            return redirect("web-track", code=complaint.code)
-    return render(request, "complaints/track.html", _track_context(complaint, evidence_form=form), status=400)
+            return redirect("web-track", ref=ref)
+    return render(request, "complaints/track.html", _track_context(complaint, ref, evidence_form=form), status=400)
 
 
 @never_cache
 @require_POST
-def complaint_withdraw(request: HttpRequest, code: str) -> HttpResponse:
-    complaint, actor = _complainant_complaint(request, code)
+def complaint_withdraw(request: HttpRequest, ref: str) -> HttpResponse:
+    complaint, actor = _complainant_complaint(request, ref)
     form = WithdrawForm(request.POST)
     if not form.is_valid():
-        return redirect("web-track", code=complaint.code)
+        return redirect("web-track", ref=ref)
     try:
         services.complaint_transition(
             complaint=complaint, action="withdraw", actor=actor, version=form.cleaned_data["version"]
         )
     except services.StaleVersion as exc:
         complaint.refresh_from_db()
-        return render(request, "complaints/track.html", _track_context(complaint, conflict=exc.message), status=409)
+        return render(
+            request, "complaints/track.html", _track_context(complaint, ref, conflict=exc.message), status=409
+        )
     except workflow.WorkflowError as exc:
         messages.error(request, str(exc))
     else:
         messages.success(request, _("Your complaint was withdrawn."))
-    return redirect("web-track", code=complaint.code)
+    return redirect("web-track", ref=ref)
 
 
 @login_required
 def my_complaints(request: HttpRequest) -> HttpResponse:
     page = Paginator(selectors.complaints_reported_by(user=request.user), 20).get_page(request.GET.get("page"))
+    page.object_list = list(page.object_list)
+    for complaint in page.object_list:  # links by handle: the receipt code never goes into a URL
+        complaint.track_ref = privacy.own_ref(request, complaint.code)  # type: ignore[attr-defined]
     return render(request, "complaints/my_complaints.html", {"page": page})
+
+
+@never_cache
+@require_POST
+def device_forget(request: HttpRequest) -> HttpResponse:
+    """Forget this device: sign out, drop unlocked complaints and the receipt, clear the browser's storage.
+
+    ``Clear-Site-Data`` does it in browsers that support it; the page's script clears the
+    storage the app uses (the filing draft) where they do not.
+    """
+    logout(request)  # flushes the session and makes this request anonymous
+    response = render(request, "complaints/device_forgotten.html")
+    privacy.forget_browser_state(response)
+    response["Clear-Site-Data"] = '"cache", "cookies", "storage"'
+    return response

@@ -216,4 +216,5 @@ def document_download(request: HttpRequest, code: str, document_id: int) -> File
     )
     response["X-Content-SHA256"] = document.sha256
     response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
     return response

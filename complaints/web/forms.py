@@ -3,6 +3,7 @@ go through ``services.complaint_transition``."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django import forms
@@ -16,6 +17,7 @@ from complaints.models import Category, Election, PollingStation, Severity, Stat
 from complaints.models import NoteVisibility as Visibility
 from complaints.models.complaint import DESCRIPTION_MAX_LENGTH
 from complaints.services.filing import occurred_at_check
+from complaints.text import MultiLineFormField, OneLineFormField
 from complaints.workflow import Requirement, Transition
 
 MAX_FILES = 10
@@ -56,7 +58,7 @@ class FilingForm(forms.Form):
         widget=forms.RadioSelect,
         error_messages={"required": _("Choose the kind of violation.")},
     )
-    station = forms.CharField(
+    station = OneLineFormField(
         label=_("Polling station"),
         help_text=_("Its number (e.g. 512) or a part of its address."),
         required=False,
@@ -72,7 +74,7 @@ class FilingForm(forms.Form):
         empty_label=_("— not sure —"),
         help_text=_("If you do not know the polling station."),
     )
-    place_text = forms.CharField(
+    place_text = OneLineFormField(
         label=_("Where exactly?"),
         help_text=_("If it was not at a polling station: the address or the place."),
         required=False,
@@ -84,7 +86,7 @@ class FilingForm(forms.Form):
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_LOCAL),
         error_messages={"invalid": _("Enter the date and time, e.g. 2011-04-03 14:30.")},
     )
-    description = forms.CharField(
+    description = MultiLineFormField(
         label=_("What happened?"),
         help_text=_("Who did what, and who saw it. At least 10 characters."),
         max_length=DESCRIPTION_MAX_LENGTH,
@@ -100,9 +102,9 @@ class FilingForm(forms.Form):
         widget=forms.RadioSelect,
         initial="anonymous",
     )
-    full_name = forms.CharField(label=_("Your name"), required=False, max_length=200)
+    full_name = OneLineFormField(label=_("Your name"), required=False, max_length=200)
     email = forms.EmailField(label=_("Email"), required=False)
-    phone = forms.CharField(label=_("Phone"), required=False, max_length=40)
+    phone = OneLineFormField(label=_("Phone"), required=False, max_length=40)
 
     def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -167,7 +169,7 @@ class StatusLookupForm(forms.Form):
 
 class AnswerForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
-    comment = forms.CharField(label=_("Your answer"), max_length=10000, widget=forms.Textarea(attrs={"rows": 5}))
+    comment = MultiLineFormField(label=_("Your answer"), max_length=10000, widget=forms.Textarea(attrs={"rows": 5}))
     files = MultipleFileField(label=_("More photos, videos or documents"), required=False)  # type: ignore[assignment]
 
 
@@ -184,14 +186,14 @@ class ActionForm(forms.Form):
     against acting on a complaint that changed in the meantime."""
 
     version = forms.IntegerField(widget=forms.HiddenInput)
-    comment = forms.CharField(label=_("Comment"), max_length=10000, widget=forms.Textarea(attrs={"rows": 3}))
+    comment = MultiLineFormField(label=_("Comment"), max_length=10000, widget=forms.Textarea(attrs={"rows": 3}))
     duplicate_of = forms.CharField(
         label=_("Receipt code of the original complaint"),
         max_length=20,
         widget=forms.TextInput(attrs={"autocapitalize": "characters", "autocomplete": "off"}),
     )
-    authority = forms.CharField(label=_("Authority"), max_length=200)
-    authority_reference = forms.CharField(label=_("Authority's reference number"), max_length=200)
+    authority = OneLineFormField(label=_("Authority"), max_length=200)
+    authority_reference = OneLineFormField(label=_("Authority's reference number"), max_length=200)
 
     def __init__(self, transition: Transition, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("auto_id", f"id_{transition.action}_%s")
@@ -209,7 +211,7 @@ class ActionForm(forms.Form):
 
 
 class NoteForm(forms.Form):
-    body = forms.CharField(label=_("Note"), max_length=10000, widget=forms.Textarea(attrs={"rows": 3}))
+    body = MultiLineFormField(label=_("Note"), max_length=10000, widget=forms.Textarea(attrs={"rows": 3}))
     visibility = forms.ChoiceField(
         label=_("Who sees it"), choices=Visibility.choices, widget=forms.RadioSelect, initial=Visibility.INTERNAL
     )
@@ -231,7 +233,7 @@ class AssignForm(forms.Form):
 
 
 class IdentityForm(forms.Form):
-    purpose = forms.CharField(
+    purpose = OneLineFormField(
         label=_("Why do you need to see it?"),
         max_length=200,
         help_text=_("Required. Recorded in the audit log with your name."),
@@ -241,6 +243,13 @@ class IdentityForm(forms.Form):
 def _user_label(user: Any) -> str:
     full = user.get_full_name() if hasattr(user, "get_full_name") else ""
     return f"{full} ({user.get_username()})" if full else user.get_username()
+
+
+def _within(value: str | None) -> timedelta | None:
+    """``24h`` -> 24 hours, ``3d`` -> 3 days (the deadline filter's choices)."""
+    if not value:
+        return None
+    return timedelta(hours=int(value[:-1])) if value.endswith("h") else timedelta(days=int(value[:-1]))
 
 
 class QueueFilterForm(forms.Form):
@@ -263,6 +272,17 @@ class QueueFilterForm(forms.Form):
     assignee = forms.ChoiceField(label=_("Assignee"), required=False)
     overdue = forms.BooleanField(label=_("Overdue"), required=False)
     due_soon = forms.BooleanField(label=_("Due soon"), required=False)
+    deadline = forms.ChoiceField(
+        label=_("Statutory deadline"),
+        required=False,
+        choices=[
+            ("", _("any")),
+            ("2h", _("within 2 hours")),
+            ("24h", _("within 24 hours")),
+            ("3d", _("within 3 days")),
+            ("7d", _("within 7 days")),
+        ],
+    )
 
     def __init__(
         self, *args: Any, staff: list[Any] | None = None, regions: list[Any] | None = None, **kwargs: Any
@@ -294,6 +314,7 @@ class QueueFilterForm(forms.Form):
             overdue=bool(data.get("overdue")),
             due_soon=bool(data.get("due_soon")),
             q=data.get("q") or None,
+            deadline_within=_within(data.get("deadline")),
         )
 
 

@@ -11,7 +11,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from complaints import workflow
-from complaints.models import AuditEvent, NoteVisibility, Status
+from complaints.models import AuditEvent, DecisionResult, NoteVisibility, Status, SubmissionState
 from complaints.selectors import CountRow
 
 EVENT_LABELS: dict[str, str | Promise] = {
@@ -20,10 +20,19 @@ EVENT_LABELS: dict[str, str | Promise] = {
     "note": _("Note added"),
     "assign": _("Assignment changed"),
     "identity_viewed": _("Reporter's identity viewed"),
+    "identity_purged": _("Reporter's identity erased (retention)"),
     "document": _("Complaint document generated"),
     "sla_breached": _("Deadline missed"),
     "duplicate_linked": _("A duplicate was linked to this complaint"),
     "duplicate_unlinked": _("A duplicate was unlinked from this complaint"),
+    "case_submitted": _("Filed with an authority"),
+    "case_appealed": _("Appeal filed"),
+    "case_outcome": _("The authority's answer recorded"),
+    "case_deadline_warning": _("Statutory deadline approaching"),
+    "case_deadline_missed": _("Statutory deadline missed"),
+    "respondent_added": _("Respondent recorded"),
+    "respondent_reply": _("Respondent's reply recorded"),
+    "imported": _("Imported from a case file"),
 }
 ACTOR_LABELS: dict[str, str | Promise] = {
     "anonymous": _("anonymous complainant"),
@@ -79,6 +88,16 @@ def _status_label(value: str) -> str:
     return str(Status(value).label) if value in Status.values else value
 
 
+def _outcome_label(value: str | None) -> str | Promise | None:
+    """A submission outcome (a decision result or a state) as the case forms name it."""
+    if not value:
+        return None
+    for choices in (DecisionResult, SubmissionState):
+        if value in choices.values:
+            return choices(value).label
+    return value
+
+
 def _details(event: AuditEvent) -> list[tuple[str, str]]:
     p: dict[str, Any] = event.payload or {}
     pairs: list[tuple[str | Promise, Any]] = [
@@ -87,7 +106,11 @@ def _details(event: AuditEvent) -> list[tuple[str, str]]:
         (_("Duplicate"), p.get("duplicate")),
         (_("Authority"), p.get("authority")),
         (_("Authority's reference number"), p.get("authority_reference")),
-        (_("File"), p.get("name")),
+        (_("Registration number"), p.get("registration_number")),
+        (_("What the authority did"), _outcome_label(p.get("outcome"))),
+        (_("Decision date"), p.get("decided_on")),
+        (_("Respondent"), p.get("name") if event.action == "respondent_added" else None),
+        (_("File"), p.get("name") if event.action != "respondent_added" else None),
         (_("Document version"), p.get("document_version")),
         (_("SHA-256"), p.get("sha256")),
         (_("Purpose"), p.get("purpose")),

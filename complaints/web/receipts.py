@@ -1,9 +1,8 @@
-"""The filer's printable receipt: the code, a QR code of the status page (never the secret), the evidence hashes."""
+"""The filer's printable receipt: the code, a QR code of the status page (never code or secret), the hashes."""
 
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlencode
 
 from django.http import HttpRequest
 from django.urls import reverse
@@ -12,24 +11,26 @@ from django.utils.translation import gettext as _
 
 from complaints import selectors
 from complaints.documents import qr_svg
+from complaints.web.privacy import own_ref
 
 
-def status_url(request: HttpRequest, code: str, *, anonymous: bool) -> str:
-    """Where the filer follows the complaint: the lookup page with the code filled in, or their own page.
+def status_url(request: HttpRequest, *, anonymous: bool) -> str:
+    """Where the filer follows the complaint: the lookup page, or their own "My complaints".
 
-    The secret is never part of it: a photographed or printed QR code unlocks nothing.
+    Neither the code nor the secret is part of it: a photographed or printed QR code unlocks
+    nothing, and opening it puts no receipt code in an access log next to the filer's address.
     """
-    if anonymous:
-        return request.build_absolute_uri(reverse("web-status") + "?" + urlencode({"code": code}))
-    return request.build_absolute_uri(reverse("web-track", args=[code]))
+    return request.build_absolute_uri(reverse("web-status" if anonymous else "web-my"))
 
 
 def receipt_context(request: HttpRequest, code: str, secret: str) -> dict[str, Any]:
-    url = status_url(request, code, anonymous=bool(secret))
+    url = status_url(request, anonymous=bool(secret))
+    own = not secret and request.user.is_authenticated
     return {
         "code": code,
         "secret": secret,
         "status_url": url,
+        "track_url": reverse("web-track", args=[own_ref(request, code)]) if own else url,
         # segno escapes the title; the SVG is generated here from our own URL, never from user markup.
         "qr": mark_safe(qr_svg(url, title=_("QR code of the status page")).replace("<svg ", '<svg role="img" ', 1)),  # noqa: S308
         "evidence": selectors.receipt_evidence(code=code),

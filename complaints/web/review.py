@@ -24,7 +24,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from complaints import selectors, services, workflow
-from complaints.access import access_for, can_view_identity, roles_for
+from complaints.access import access_for, has_identity_permission, roles_for, second_factor_ok
 from complaints.models import Complaint, Evidence
 from complaints.web.forms import (
     ActionForm,
@@ -36,6 +36,7 @@ from complaints.web.forms import (
     QueueFilterForm,
 )
 from complaints.web.presenters import STATUS_TONE, bar_chart, timeline_entries
+from complaints.web.two_factor import ask_second_factor
 
 PAGE_SIZE = 25
 # Images a browser shows safely inline; everything else is a download.
@@ -88,9 +89,11 @@ def queue(request: HttpRequest) -> HttpResponse:
     staff = list(selectors.staff_users())
     form = QueueFilterForm(request.GET or None, staff=staff, regions=selectors.regions_for(user=request.user))
     filters = form.to_filters()
-    page = Paginator(selectors.complaint_queue_for(user=request.user, filters=filters), PAGE_SIZE).get_page(
-        request.GET.get("page")
+    queue_qs = selectors.with_case_deadline(
+        selectors.complaint_queue_for(user=request.user, filters=filters),
+        by_deadline=filters.deadline_within is not None,
     )
+    page = Paginator(queue_qs, PAGE_SIZE).get_page(request.GET.get("page"))
     counts = selectors.status_counts_for(user=request.user, filters=filters)
     access = access_for(request.user)
     context = {
@@ -101,6 +104,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         "filtered": bool(set(request.GET) - {"page"}),
         "bulk_form": BulkAssignForm(staff=staff) if access.staff_roles & workflow.SENIOR else None,
         "tones": STATUS_TONE,
+        "by_deadline": filters.deadline_within is not None,
     }
     return render(request, "complaints/review/queue.html", context)
 
@@ -184,7 +188,8 @@ def _detail_context(request: HttpRequest, complaint: Complaint, **extra: Any) ->
         else None,
         "can_take": complaint.assignee_id != user.pk and complaint.status not in workflow.TERMINAL_STATES,
         "can_release": complaint.assignee_id is not None and (complaint.assignee_id == user.pk or senior),
-        "can_view_identity": can_view_identity(user),
+        # The permission: the reveal form shows, and asks for the second factor when it is sent.
+        "can_view_identity": has_identity_permission(user),
         "identity_form": extra.pop("identity_form", None) or IdentityForm(),
         "identity": None,
         "conflict": None,
@@ -321,6 +326,9 @@ def complaint_note(request: HttpRequest, code: str) -> HttpResponse:
 def complaint_identity(request: HttpRequest, code: str) -> HttpResponse:
     """Show the reporter's identity to a permitted user; the service audits the view."""
     complaint = _get_complaint(request, code)
+    if has_identity_permission(request.user) and not second_factor_ok(request.user):
+        # Permitted, but this session has not passed the second factor: verify (or enrol), then back here.
+        return ask_second_factor(request, reverse("web-complaint", args=[complaint.code]))
     form = IdentityForm(request.POST)
     purpose = form.cleaned_data["purpose"] if form.is_valid() else ""
     try:
@@ -350,7 +358,8 @@ def evidence_file(request: HttpRequest, code: str, evidence_id: int) -> FileResp
         evidence.file.open("rb"),
         content_type=evidence.content_type,
         as_attachment=not inline,
-        filename=evidence.original_name,
+        # Django's filename handling (RFC 5987 for non-ASCII); the name ends with the type's extension.
+        filename=services.evidence_name(evidence.original_name, evidence.content_type),
     )
     response["Cache-Control"] = "private, max-age=300"
     # The file is untrusted content: it may not run anything, even if opened directly.

@@ -4,8 +4,9 @@ from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from complaints.web import audit_public, cases, complainant, public, review
+from complaints.web import audit_public, cases, complainant, public, review, two_factor
 from complaints.web import documents as web_documents
+from complaints.web.casefile import case_file_download
 
 urlpatterns = [
     path("", complainant.home, name="home"),
@@ -21,15 +22,23 @@ urlpatterns = [
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # Staff two-factor authentication (complaints/web/two_factor.py)
+    path("accounts/two-factor/", two_factor.devices, name="web-2fa"),
+    path("accounts/two-factor/enrol/", two_factor.enrol, name="web-2fa-enrol"),
+    path("accounts/two-factor/verify/", two_factor.verify, name="web-2fa-verify"),
+    path("accounts/two-factor/backup-codes/", two_factor.backup_codes_regenerate, name="web-2fa-backup-codes"),
     # Filing and following a complaint
     path("file/", complainant.complaint_file, name="web-file"),
     path("file/stations.json", complainant.station_search, name="web-stations"),
     path("file/receipt/", complainant.receipt, name="web-receipt"),
     path("status/", complainant.status_lookup, name="web-status"),
-    path("status/<str:code>/", complainant.complaint_track, name="web-track"),
-    path("status/<str:code>/answer/", complainant.complaint_answer, name="web-track-answer"),
-    path("status/<str:code>/evidence/", complainant.complaint_add_evidence, name="web-track-evidence"),
-    path("status/<str:code>/withdraw/", complainant.complaint_withdraw, name="web-track-withdraw"),
+    # <ref> is a random handle this browser got when it unlocked the complaint (or, for a signed-in
+    # filer's own complaint, from "My complaints"): the receipt code never goes into a URL.
+    path("status/<str:ref>/", complainant.complaint_track, name="web-track"),
+    path("status/<str:ref>/answer/", complainant.complaint_answer, name="web-track-answer"),
+    path("status/<str:ref>/evidence/", complainant.complaint_add_evidence, name="web-track-evidence"),
+    path("status/<str:ref>/withdraw/", complainant.complaint_withdraw, name="web-track-withdraw"),
+    path("device/forget/", complainant.device_forget, name="web-device-forget"),
     path("my/", complainant.my_complaints, name="web-my"),
     # Review
     path("queue/", review.queue, name="web-queue"),
@@ -60,6 +69,7 @@ urlpatterns = [
     path("complaints/<str:code>/case/respondents/", cases.respondent_create, name="web-respondent-create"),
     path("complaints/<str:code>/case/respondents/<int:pk>/replies/", cases.reply_create, name="web-reply-create"),
     path("complaints/<str:code>/case/replies/<int:pk>/", cases.reply_file, name="web-reply-file"),
+    path("complaints/<str:code>/case-file.zip", case_file_download, name="web-case-file"),
     path("dashboard/", review.dashboard, name="web-dashboard"),
     # Public statistics and open data
     path("stats/", public.stats_page, name="public-stats"),

@@ -12,15 +12,13 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from complaints.models import ApiKey, Complaint
+from tests.images import pdf_bytes, png_bytes
 
 API = "/api/v1"
 
-# Smallest valid files of each kind, for evidence uploads (type is sniffed from the bytes).
-PNG = (
-    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
-    b"\x00\x00\x00\rIDATx\x9cc\xf8\xff\xff?\x00\x05\xfe\x02\xfe\xa7\x35\x81\x84\x00\x00\x00\x00IEND\xaeB`\x82"
-)
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+# Small valid files of each kind, for evidence uploads (type sniffed from the bytes, content decoded).
+PNG = png_bytes(width=1, height=1)
+PDF = pdf_bytes()
 
 
 @pytest.fixture(autouse=True)

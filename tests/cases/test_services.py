@@ -257,3 +257,31 @@ def test_case_writes_do_not_change_the_complaint_version(filed, staff):
 
 def test_force_state_helper_reaches_escalated(substantiated):
     assert force_state(substantiated, "escalated").status == "escalated"
+
+
+@pytest.mark.parametrize("year", [1, 674, 1990])
+def test_a_submission_dated_before_the_incident_is_refused_naming_the_field(substantiated, staff, bodies, year):
+    from datetime import datetime
+
+    from django.utils import timezone as tz
+
+    with pytest.raises(services.ValidationFailed) as refused:
+        services.submission_file(
+            complaint=substantiated,
+            actor=staff["coordinator"],
+            authority=bodies["pav"],
+            submitted_at=datetime(year, 4, 3, 12, 0, tzinfo=tz.get_default_timezone()),
+        )
+    assert refused.value.field == "submitted_at"
+    assert "check the year" in str(refused.value)
+
+
+def test_a_reply_dated_before_the_incident_is_refused(substantiated, staff):
+    from datetime import date
+
+    respondent = services.respondent_add(complaint=substantiated, actor=staff["coordinator"], kind="employer", name="X")
+    with pytest.raises(services.ValidationFailed) as refused:
+        services.respondent_reply_add(
+            respondent=respondent, actor=staff["coordinator"], received_on=date(674, 1, 1), text="ok"
+        )
+    assert refused.value.field == "received_on"

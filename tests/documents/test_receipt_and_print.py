@@ -50,8 +50,9 @@ def test_receipt_has_a_qr_of_the_status_page_without_the_secret_and_the_hashes(c
     html = response.content.decode()
     secret = response.context["secret"]
     url = response.context["status_url"]
-    assert url == f"http://testserver/status/?code={complaint.code}"
+    assert url == "http://testserver/status/"  # neither the code nor the secret: no URL carries them
     assert secret not in url
+    assert complaint.code not in url
     # The SVG drawn server-side encodes exactly that URL (segno is deterministic).
     assert qr_svg(url, title="QR code of the status page").split(">", 1)[1] in html
     assert '<svg role="img"' in html
@@ -62,10 +63,10 @@ def test_receipt_has_a_qr_of_the_status_page_without_the_secret_and_the_hashes(c
     assert "data-print" in html
 
 
-def test_the_status_page_prefills_the_code_from_the_qr(client, election, category, territory):
+def test_the_status_page_does_not_take_the_code_from_a_url(client, election, category, territory):
     complaint = _file(client, election, category)
-    html = client.get(reverse("web-status") + f"?code={complaint.code}").content.decode()
-    assert f'value="{complaint.code}"' in html
+    response = client.get(reverse("web-status") + f"?code={complaint.code}")
+    assert response.context["form"]["code"].value() in (None, "")  # no link carries it, so none is read
 
 
 def test_a_signed_in_filer_gets_a_qr_of_their_own_status_page(client, election, category, territory, make_user):
@@ -73,7 +74,9 @@ def test_a_signed_in_filer_gets_a_qr_of_their_own_status_page(client, election, 
     client.force_login(observer)
     complaint = _file(client, election, category, identity="named", full_name="Obs")
     response = client.get(reverse("web-receipt"))
-    assert response.context["status_url"] == f"http://testserver/status/{complaint.code}/"
+    assert response.context["status_url"] == "http://testserver/my/"
+    assert complaint.code not in response.context["track_url"]
+    assert client.get(response.context["track_url"]).context["complaint"] == complaint
 
 
 def test_print_stylesheet_is_served_and_hides_forms_buttons_and_navigation(client, election):

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from complaints import services
 from complaints.models import AuditEvent, Complaint, Status
+from tests.images import pdf_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -254,7 +255,7 @@ def test_notes_internal_and_to_the_complainant(client, reviewer_pav, file_compla
 
 
 def test_evidence_is_served_through_the_permission_check(client, reviewer_pav, file_complaint, png_upload):
-    pdf = SimpleUploadedFile("act.pdf", b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n", "application/pdf")
+    pdf = SimpleUploadedFile("act.pdf", pdf_bytes(), "application/pdf")
     complaint = file_complaint(files=[png_upload("scene.png"), pdf])
     image, document = complaint.evidence.order_by("id")
     client.force_login(reviewer_pav)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from django.urls import reverse
+from django.urls import resolve, reverse
 from django.utils import timezone
 
 from complaints import services
@@ -35,11 +35,17 @@ def _unlock(client, filing):
     return client.post(reverse("web-status"), {"code": filing.complaint.code.lower(), "secret": filing.secret})
 
 
+def _ref(response):
+    """The page handle the unlock redirected to (the receipt code is never in the URL)."""
+    return resolve(response["Location"]).kwargs["ref"]
+
+
 def test_code_and_secret_unlock_the_status_without_putting_the_secret_in_a_url(client, filing):
     response = _unlock(client, filing)
     assert response.status_code == 302
-    assert response["Location"] == reverse("web-track", args=[filing.complaint.code])
+    assert response["Location"] == reverse("web-track", args=[_ref(response)])
     assert filing.secret not in response["Location"]
+    assert filing.complaint.code not in response["Location"]
     page = client.get(response["Location"])
     assert page.status_code == 200
     html = page.content.decode()
@@ -64,14 +70,14 @@ def test_anonymous_complainant_answers_a_request_for_information_with_text_and_a
 ):
     complaint = _to_needs_info(filing.complaint, reviewer_pav)
     Note.objects.create(complaint=complaint, body="internal: check CCTV", visibility="internal")
-    _unlock(client, filing)
-    page = client.get(reverse("web-track", args=[complaint.code]))
+    ref = _ref(_unlock(client, filing))
+    page = client.get(reverse("web-track", args=[ref]))
     html = page.content.decode()
     assert "Сколько человек это видели?" in html
     assert "internal: check CCTV" not in html  # internal notes never reach the complainant
 
     response = client.post(
-        reverse("web-track-answer", args=[complaint.code]),
+        reverse("web-track-answer", args=[ref]),
         {"version": complaint.version, "comment": "Трое: я и двое соседей.", "files": [png_upload("more.png")]},
     )
     assert response.status_code == 302
@@ -84,9 +90,9 @@ def test_anonymous_complainant_answers_a_request_for_information_with_text_and_a
 
 def test_stale_answer_is_a_conflict_not_an_overwrite(client, filing, reviewer_pav):
     complaint = _to_needs_info(filing.complaint, reviewer_pav)
-    _unlock(client, filing)
+    ref = _ref(_unlock(client, filing))
     response = client.post(
-        reverse("web-track-answer", args=[complaint.code]), {"version": complaint.version - 1, "comment": "late"}
+        reverse("web-track-answer", args=[ref]), {"version": complaint.version - 1, "comment": "late"}
     )
     assert response.status_code == 409
     assert "Needs information" in response.content.decode()
@@ -95,8 +101,7 @@ def test_stale_answer_is_a_conflict_not_an_overwrite(client, filing, reviewer_pa
 
 
 def test_complainant_adds_evidence_and_withdraws(client, filing, png_upload):
-    _unlock(client, filing)
-    code = filing.complaint.code
+    code = _ref(_unlock(client, filing))
     assert client.post(reverse("web-track-evidence", args=[code]), {"files": [png_upload()]}).status_code == 302
     assert filing.complaint.evidence.count() == 1
     filing.complaint.refresh_from_db()
@@ -118,11 +123,12 @@ def test_signed_in_filer_answers_from_my_complaints(client, election, category, 
     ).complaint
     complaint = _to_needs_info(complaint, reviewer_pav, "Как зовут директора?")
     client.force_login(observer)
-    mine = client.get(reverse("web-my")).content.decode()
-    assert complaint.code in mine
-    assert "Your answer is needed" in mine
+    mine = client.get(reverse("web-my"))
+    assert complaint.code in mine.content.decode()
+    assert "Your answer is needed" in mine.content.decode()
+    ref = mine.context["page"].object_list[0].track_ref
     response = client.post(
-        reverse("web-track-answer", args=[complaint.code]), {"version": complaint.version, "comment": "Иванов И.И."}
+        reverse("web-track-answer", args=[ref]), {"version": complaint.version, "comment": "Иванов И.И."}
     )
     assert response.status_code == 302
     complaint.refresh_from_db()

@@ -8,7 +8,7 @@ from django.conf import settings
 from rest_framework import serializers
 
 from complaints import legal_workflow
-from complaints.api.serializers.common import RECEIPT_CODE_VALIDATOR, StrictJSONMixin
+from complaints.api.serializers.common import RECEIPT_CODE_VALIDATOR, MultiLineField, OneLineField, StrictJSONMixin
 from complaints.models import (
     Authority,
     CaseDeadline,
@@ -146,12 +146,12 @@ class _FilingFields(StrictJSONMixin, serializers.Serializer[Any]):
     authority = serializers.IntegerField(
         required=False, allow_null=True, min_value=1, max_value=2**63 - 1, help_text="An id from /authorities/."
     )
-    authority_text = serializers.CharField(
+    authority_text = OneLineField(
         required=False, allow_blank=True, max_length=300, help_text="The body's name, when it is not in the register."
     )
     channel = serializers.ChoiceField(choices=SubmissionChannel.choices, default=SubmissionChannel.IN_PERSON)
     submitted_at = serializers.DateTimeField(required=False, help_text="When it was filed (default: now).")
-    registration_number = serializers.CharField(required=False, allow_blank=True, max_length=120)
+    registration_number = OneLineField(required=False, allow_blank=True, max_length=120)
     document_sha256 = serializers.RegexField(
         SHA256_PATTERN, required=False, allow_blank=True, help_text="SHA-256 of the document version filed."
     )
@@ -172,9 +172,9 @@ class AppealCreateSerializer(_FilingFields):
 
 class OutcomeSerializer(StrictJSONMixin, serializers.Serializer[Any]):
     outcome = serializers.ChoiceField(choices=list(legal_workflow.OUTCOME_ACTIONS))
-    registration_number = serializers.CharField(required=False, allow_blank=True, max_length=120)
+    registration_number = OneLineField(required=False, allow_blank=True, max_length=120)
     decided_on = serializers.DateField(required=False)
-    text = serializers.CharField(required=False, allow_blank=True, max_length=20_000)
+    text = MultiLineField(required=False, allow_blank=True, max_length=20_000)
     file = serializers.FileField(
         required=False,
         max_length=200,
@@ -184,11 +184,11 @@ class OutcomeSerializer(StrictJSONMixin, serializers.Serializer[Any]):
 
 class RespondentCreateSerializer(StrictJSONMixin, serializers.Serializer[Any]):
     kind = serializers.ChoiceField(choices=RespondentKind.choices)
-    name = serializers.CharField(max_length=200)
-    description = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+    name = OneLineField(max_length=200)
+    description = MultiLineField(required=False, allow_blank=True, max_length=5000)
 
 
 class ReplyCreateSerializer(StrictJSONMixin, serializers.Serializer[Any]):
     received_on = serializers.DateField()
-    text = serializers.CharField(required=False, allow_blank=True, max_length=20_000)
+    text = MultiLineField(required=False, allow_blank=True, max_length=20_000)
     file = serializers.FileField(required=False, max_length=200)

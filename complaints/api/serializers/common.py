@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _l
 from rest_framework import serializers
 from rest_framework.exceptions import ErrorDetail
 
-from complaints import events, workflow
+from complaints import events, text, workflow
 from complaints.access import access_for
 from complaints.models import (
     Complaint,
@@ -26,6 +26,44 @@ NOT_BLANK = RegexValidator(r"[^\s\u001c-\u001f\u0085]", _l("Write something here
 USERNAME_PATTERN = r"^[\w.@+-]{1,150}$"
 URL_PATTERN = r"^[Hh][Tt][Tt][Pp][Ss]?://[^/?#@\s]+([/?#]\S*)?$"
 WEBHOOK_EVENT_TYPES = list(events.WEBHOOK_EVENT_TYPES)
+
+
+# --- text ------------------------------------------------------------------------
+
+
+class _TextField(serializers.CharField):
+    """Text kept as sent apart from ASCII whitespace at its ends, or refused naming the field (``complaints.text``)."""
+
+    multiline = False
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs["trim_whitespace"] = False  # str.strip() would remove more than ASCII whitespace
+        # The rule in the schema as one pattern (the schema holds one per field), NOT_BLANK's folded in;
+        # the check itself is in run_validation, which names the field.
+        validators = list(kwargs.get("validators", []))
+        not_blank = NOT_BLANK in validators
+        pattern = text.text_pattern(multiline=self.multiline, not_blank=not_blank)
+        message = NOT_BLANK.message if not_blank else _l("Remove the control characters and send again.")
+        kwargs["validators"] = [RegexValidator(pattern, message), *(v for v in validators if v is not NOT_BLANK)]
+        super().__init__(**kwargs)
+
+    def run_validation(self, data: Any = serializers.empty) -> Any:
+        if isinstance(data, str):
+            try:
+                data = text.clean_text(data, field=self.field_name or "", multiline=self.multiline)
+            except text.TextRefused as exc:
+                raise serializers.ValidationError(exc.message, code=exc.code) from None
+        return super().run_validation(data)
+
+
+class OneLineField(_TextField):
+    """One line of text: names, places, phones, authorities, reference numbers, purposes."""
+
+
+class MultiLineField(_TextField):
+    """Text that may hold line breaks: descriptions, comments, notes, decisions."""
+
+    multiline = True
 
 
 # --- strict JSON input ---------------------------------------------------------------

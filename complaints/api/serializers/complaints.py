@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.validators import RegexValidator
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _l
 from drf_spectacular.utils import extend_schema_field
@@ -13,8 +12,11 @@ from rest_framework import serializers
 from complaints.access import roles_for
 from complaints.api.filters import BoundedDateTimeField
 from complaints.api.serializers.common import (
+    NOT_BLANK,
     ActionSerializer,
     CachedFieldsMixin,
+    MultiLineField,
+    OneLineField,
     StrictJSONMixin,
     actions_payload,
 )
@@ -168,20 +170,20 @@ class ComplaintCreateSerializer(StrictJSONMixin, serializers.Serializer[Any]):
         allow_null=True,
         help_text="A territorial unit code, when there is no polling station.",
     )
-    place_text = serializers.CharField(
+    place_text = OneLineField(
         required=False, allow_blank=True, max_length=300, default="", help_text="Where it happened, in words."
     )
     occurred_at = OccurredAtField(help_text="When it happened: within the election's campaign, not in the future.")
-    description = serializers.CharField(min_length=10, max_length=DESCRIPTION_MAX_LENGTH, help_text="What happened.")
+    description = MultiLineField(min_length=10, max_length=DESCRIPTION_MAX_LENGTH, help_text="What happened.")
     severity = serializers.ChoiceField(
         choices=Severity.choices, required=False, allow_null=True, help_text="Defaults to the category's severity."
     )
     anonymous = serializers.BooleanField(
         required=False, default=False, help_text="File without identity; follow up with the receipt code and secret."
     )
-    full_name = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
+    full_name = OneLineField(required=False, allow_blank=True, max_length=200, default="")
     email = serializers.EmailField(required=False, allow_blank=True, max_length=254, default="")
-    phone = serializers.CharField(required=False, allow_blank=True, max_length=40, default="")
+    phone = OneLineField(required=False, allow_blank=True, max_length=40, default="")
     language = serializers.ChoiceField(
         choices=LANGUAGES, required=False, help_text="Language for messages to the complainant."
     )
@@ -206,10 +208,9 @@ class ReporterSerializer(serializers.ModelSerializer[Reporter]):
 
 
 class RevealSerializer(StrictJSONMixin, serializers.Serializer[Any]):
-    purpose = serializers.CharField(
+    purpose = OneLineField(
         max_length=REVEAL_PURPOSE_MAX_LENGTH,
-        # One line with something in it: what the service accepts, stated in the schema.
-        validators=[RegexValidator(r"^[^\x00-\x1f]*[^\s\x00-\x1f\x85][^\x00-\x1f]*$", _l("Write one line."))],
+        validators=[NOT_BLANK],  # something in it besides spaces: what the service accepts
         help_text="Why you need to see who filed it (one line); kept in the audit log with your name.",
     )
 

@@ -11,6 +11,7 @@ from rest_framework import serializers
 from complaints import workflow
 from complaints.api.serializers.common import (
     NOT_BLANK,
+    MultiLineField,
     StrictJSONMixin,
 )
 from complaints.models import (
@@ -38,7 +39,7 @@ class NoteSerializer(serializers.ModelSerializer[Note]):
 
 
 class NoteCreateSerializer(StrictJSONMixin, serializers.Serializer[Any]):
-    body = serializers.CharField(max_length=10000, validators=[NOT_BLANK])
+    body = MultiLineField(max_length=10000, validators=[NOT_BLANK])
     visibility = serializers.ChoiceField(
         choices=NoteVisibility.choices,
         required=False,

@@ -12,6 +12,8 @@ from complaints.api.serializers.common import (
     NOT_BLANK,
     RECEIPT_CODE_VALIDATOR,
     USERNAME_PATTERN,
+    MultiLineField,
+    OneLineField,
     StrictJSONMixin,
 )
 
@@ -26,11 +28,12 @@ def version_field() -> serializers.IntegerField:
 
 
 def optional_comment_field() -> serializers.CharField:
-    return serializers.CharField(required=False, allow_blank=True, max_length=10000, default="")
+    return MultiLineField(required=False, allow_blank=True, max_length=10000, default="")
 
 
-def required_text_field(max_length: int, help_text: str) -> serializers.CharField:
-    return serializers.CharField(max_length=max_length, validators=[NOT_BLANK], help_text=help_text)
+def required_text_field(max_length: int, help_text: str, *, one_line: bool = False) -> serializers.CharField:
+    field = OneLineField if one_line else MultiLineField
+    return field(max_length=max_length, validators=[NOT_BLANK], help_text=help_text)
 
 
 class TransitionBodySerializer(StrictJSONMixin, serializers.Serializer[Any]):
@@ -56,8 +59,12 @@ class DuplicateTransitionSerializer(StrictJSONMixin, serializers.Serializer[Any]
 
 
 class EscalationSerializer(StrictJSONMixin, serializers.Serializer[Any]):
-    authority = required_text_field(300, "The authority it is sent to, e.g. the territorial election commission.")
-    authority_reference = required_text_field(300, "The authority's reference (incoming number) for the case.")
+    authority = required_text_field(
+        300, "The authority it is sent to, e.g. the territorial election commission.", one_line=True
+    )
+    authority_reference = required_text_field(
+        300, "The authority's reference (incoming number) for the case.", one_line=True
+    )
     comment = optional_comment_field()
     version = version_field()
 

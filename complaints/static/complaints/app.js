@@ -87,18 +87,64 @@
     });
   }
 
-  /* A draft of the typed fields (never the files) in localStorage, so a reload or a
-     dropped connection does not lose a half-written complaint. */
+  /* ---- What this browser keeps ------------------------------------------
+     The filing draft is the only thing the app stores in the browser; its keys start with
+     DRAFT_PREFIX. "Forget this device" clears everything the site stored. */
+
+  var DRAFT_PREFIX = "complaint-draft";
+  // Who the filer is never goes into a draft: on a shared phone the next person would see it.
+  var IDENTITY_FIELDS = ["identity", "full_name", "name", "email", "phone", "contact"];
+
+  function clearDrafts() {
+    try {
+      var store = window.localStorage;
+      for (var i = store.length - 1; i >= 0; i--) {
+        var k = store.key(i);
+        if (k && k.indexOf(DRAFT_PREFIX) === 0) { store.removeItem(k); }
+      }
+    } catch (e) { /* storage disabled: nothing was kept */ }
+  }
+
+  function forgetDevice() {
+    try { window.localStorage.clear(); } catch (e) { /* storage disabled */ }
+    try { window.sessionStorage.clear(); } catch (e) { /* storage disabled */ }
+    try {
+      if (window.indexedDB && indexedDB.databases) {
+        indexedDB.databases().then(function (dbs) {
+          dbs.forEach(function (db) { if (db.name) { indexedDB.deleteDatabase(db.name); } });
+        }, function () {});
+      }
+    } catch (e) { /* no IndexedDB */ }
+  }
+
+  function initForget() {
+    if ($("[data-device-forgotten]")) { forgetDevice(); }
+    if ($("[data-clear-drafts]")) { clearDrafts(); }
+    $all("[data-forget-device]").forEach(function (form) {
+      form.addEventListener("submit", forgetDevice);
+    });
+    $all("[data-clear-drafts-on-submit]").forEach(function (form) {
+      form.addEventListener("submit", clearDrafts);
+    });
+  }
+
+  /* A draft of the typed fields (never the files, never who the filer is) in localStorage,
+     so a reload or a dropped connection does not lose a half-written complaint. */
   function initDraft(form) {
     var key = form.getAttribute("data-draft-key");
     var notice = $("[data-draft-notice]");
     var store;
     try { store = window.localStorage; store.getItem(key); } catch (e) { return { clear: function () {} }; }
+    try { store.removeItem(DRAFT_PREFIX + "-v1"); } catch (e) { /* the old draft kept the name and phone */ }
 
+    function skipped(field) {
+      return IDENTITY_FIELDS.indexOf(field.name) !== -1 || Boolean(field.closest("[data-draft-skip]"));
+    }
     function collect() {
       var data = {};
       $all("input, select, textarea", form).forEach(function (field) {
         if (!field.name || field.type === "file" || field.type === "hidden" && field.name === "csrfmiddlewaretoken") { return; }
+        if (skipped(field)) { return; }
         if ((field.type === "radio" || field.type === "checkbox") && !field.checked) { return; }
         data[field.name] = field.value;
       });
@@ -117,7 +163,7 @@
     if (saved && saved.fields && form.hasAttribute("data-fresh")) {
       $all("input, select, textarea", form).forEach(function (field) {
         if (!field.name || field.type === "file" || field.name === "csrfmiddlewaretoken") { return; }
-        if (!(field.name in saved.fields)) { return; }
+        if (skipped(field) || !(field.name in saved.fields)) { return; }
         var value = saved.fields[field.name];
         if (field.type === "radio" || field.type === "checkbox") { field.checked = field.value === value; }
         else { field.value = value; }
@@ -350,6 +396,7 @@
   }
 
   function init() {
+    initForget();
     initCopy();
     initPrint();
     initCheckAll();
