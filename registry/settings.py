@@ -18,6 +18,7 @@ import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from celery.schedules import crontab
@@ -204,6 +205,19 @@ if DATABASE_URL:
             DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60), conn_health_checks=True
         )
     }
+    # DB_POOLER=transaction: DATABASE_URL points at PgBouncer in transaction-pooling mode
+    # (docker-compose.yml, docs/operations.md), where consecutive transactions of one client
+    # connection may run on different server connections. Nothing may then outlive a
+    # transaction on the server: no prepared statements (psycopg prepares a query run
+    # prepare_threshold times; None never does, whatever OPTIONS or server_side_binding
+    # ask for) and no server-side cursors (QuerySet.iterator() would DECLARE ... WITH HOLD
+    # outside a transaction and FETCH on another server connection).
+    DB_POOLER = env_str("DB_POOLER", "").strip().lower()
+    if DB_POOLER not in {"", "none", "session", "transaction"}:
+        raise ImproperlyConfigured(f"DB_POOLER={DB_POOLER!r}: use transaction (PgBouncer pool_mode), session or none")
+    if DB_POOLER == "transaction":
+        DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+        DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = None
 else:
     DATABASES = {
         "default": {
@@ -332,8 +346,36 @@ STATIC_ROOT = Path(env_str("STATIC_ROOT", str(VAR_DIR / "static")))
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 MEDIA_URL = "/media/"  # never served directly: evidence goes through a permission check
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
+# Evidence, decision and reply files, generated documents: through Django's storage API only
+# (docs/storage.md). The local folder MEDIA_ROOT by default; an S3-compatible bucket when
+# S3_BUCKET is set, so several web nodes share the files. Objects are private (no ACL: the
+# bucket's default, never public-read) and every download is streamed by the app after the
+# permission check; nothing links to the bucket.
+S3_BUCKET = env_str("S3_BUCKET")
+if S3_BUCKET:
+    DEFAULT_STORAGE: dict[str, Any] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": S3_BUCKET,
+            "endpoint_url": env_str("S3_ENDPOINT_URL") or None,  # unset: AWS itself
+            "region_name": env_str("S3_REGION") or None,
+            "access_key": env_secret("AWS_ACCESS_KEY_ID") or None,  # unset: boto3's own chain (role, profile)
+            "secret_key": env_secret("AWS_SECRET_ACCESS_KEY") or None,
+            "location": env_str("S3_PREFIX").strip("/"),
+            "addressing_style": env_str("S3_ADDRESSING_STYLE") or None,  # "path" for most self-hosted servers
+            "default_acl": None,
+            "querystring_auth": True,
+            "querystring_expire": env_int("S3_URL_EXPIRE_SECONDS", 60),
+            "file_overwrite": False,
+            # Reading a whole object (exports, verify_audit) spools past this to a temporary file
+            # instead of holding it in memory (django-storages' default keeps it all in memory).
+            "max_memory_size": 8 * 2**20,
+        },
+    }
+else:
+    DEFAULT_STORAGE = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": DEFAULT_STORAGE,
     # WhiteNoise's hashed, compressed files once `collectstatic` ran; before that (or for a
     # file added since) plain names, served from the apps: never a 500 for a missing manifest.
     "staticfiles": {"BACKEND": "registry.staticfiles.StaticFilesStorage"},

@@ -157,7 +157,8 @@ SECRET_PRODUCTION_VARS = {"SECRET_KEY", "DATABASE_URL", "REDIS_URL", "FIELD_ENCR
 
 
 def _manage(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    dropped = {"DEBUG", "DJANGO_SETTINGS_MODULE", *PRODUCTION_ENV}
+    # DJANGO_ALLOW_ASYNC_UNSAFE: set by the browser tests in this process, refused by check --deploy.
+    dropped = {"DEBUG", "DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE", *PRODUCTION_ENV}
     clean = {k: v for k, v in os.environ.items() if k not in dropped and not k.startswith("SECURE_")}
     clean.update({"VAR_DIR": str(tmp_path), **env})
     return subprocess.run(

@@ -25,6 +25,7 @@ from complaints.api.base import ApiView, parse_id
 from complaints.api.schema import error_responses
 from complaints.api.serializers.common import RECEIPT_CODE_PATTERN, RECEIPT_CODE_VALIDATOR, StrictJSONMixin
 from complaints.api.views import CODE_PARAM, get_complaint
+from complaints.downloads import stored_file_response
 from complaints.models import DocumentFormat, DocumentLanguage, GeneratedDocument
 from complaints.models.documents import CONTENT_TYPES
 from complaints.services.documents import LIMITS, MAX_RELATED
@@ -204,8 +205,8 @@ class ComplaintDocumentDownloadView(ApiView):
         if document is None:
             raise exceptions.NotFound(_("No such document."))
         digest = base64.b64encode(bytes.fromhex(document.sha256)).decode()
-        response = FileResponse(
-            document.file.open("rb"), as_attachment=True, filename=document.filename, content_type=document.content_type
+        response = stored_file_response(
+            document.file, as_attachment=True, filename=document.filename, content_type=document.content_type
         )
         response["X-Content-SHA256"] = document.sha256
         response["Repr-Digest"] = f"sha-256=:{digest}:"

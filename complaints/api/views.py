@@ -39,6 +39,7 @@ from complaints.api.parsers import JSONParser, MultiPartParser
 from complaints.api.permissions import AuthenticatedOrFiling
 from complaints.api.schema import RegistryAutoSchema, error_responses
 from complaints.api.throttling import AnonFilingThrottle, ApiKeyThrottle
+from complaints.downloads import stored_file_response
 from complaints.models import Channel, Complaint, Evidence
 from complaints.services import ALLOWED_EVIDENCE_TYPES
 
@@ -493,8 +494,8 @@ class EvidenceDownloadView(ApiView):
         if evidence is None:
             raise exceptions.NotFound(_("No such evidence file."))
         digest = base64.b64encode(bytes.fromhex(evidence.sha256)).decode()
-        response = FileResponse(
-            evidence.file.open("rb"),
+        response = stored_file_response(
+            evidence.file,
             as_attachment=True,
             filename=services.evidence_name(evidence.original_name, evidence.content_type),
             content_type=evidence.content_type,

@@ -47,6 +47,7 @@ from complaints.models import (
 )
 from complaints.selectors.audit_export import case_export
 from complaints.services.checkpoints import public_key_pem
+from complaints.services.files import open_stored
 
 README = """\
 Case file of complaint {code}, exported {at}.
@@ -105,7 +106,7 @@ def _file(
     content_type: str,
     name: str,
 ) -> dict[str, Any]:
-    entries.append(Entry(path=path, sha256=sha256, size=int(size or 0), open=lambda: fieldfile.open("rb")))
+    entries.append(Entry(path=path, sha256=sha256, size=int(size or 0), open=lambda: open_stored(fieldfile)))
     return {"path": path, "sha256": sha256, "size": int(size or 0), "content_type": content_type, "name": name}
 
 

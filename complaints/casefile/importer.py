@@ -27,7 +27,6 @@ from datetime import date, datetime
 from pathlib import PurePosixPath
 from typing import IO, Any
 
-from django.core.files.storage import Storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError
 from django.db.models.fields.files import FieldFile
@@ -62,7 +61,8 @@ from complaints.models import (
 )
 from complaints.models.complaint import SLA_RUNNING_STATUSES
 from complaints.services._common import sla_due
-from complaints.services.evidence import attach_upload, evidence_inspect, files_follow_transaction
+from complaints.services.evidence import attach_upload, evidence_inspect
+from complaints.services.files import files_follow_transaction, store_file
 
 IMPORTED_ACTION = "imported"
 OPEN_SUBMISSION_STATES = frozenset(
@@ -420,7 +420,6 @@ class _Files:
 
     def __init__(self, archive: zipfile.ZipFile) -> None:
         self.archive = archive
-        self.stored: list[tuple[Storage, str]] = []
         self.spools: list[IO[bytes]] = []
 
     def upload(self, item: Mapping[str, Any]) -> UploadedFile:
@@ -445,18 +444,14 @@ class _Files:
         extension = PurePosixPath(item["name"] or item["path"]).suffix.lstrip(".").lower()[:10] or "bin"
         if inspect:  # refused like an upload when its bytes are not what they claim
             extension = evidence_inspect(upload).extension
-        fieldfile.save(f"{uuid.uuid4().hex}.{extension}", upload, save=False)
-        self.stored.append((fieldfile.storage, fieldfile.name or ""))
+        # Deleted by the enclosing files_follow_transaction if the import does not commit.
+        store_file(fieldfile, f"{uuid.uuid4().hex}.{extension}", upload)
 
     @contextlib.contextmanager
     def removed_on_failure(self) -> Iterator[None]:
+        """Close the spooled copies when the import ends (its stored files follow the transaction)."""
         try:
             yield
-        except BaseException:
-            for storage, name in reversed(self.stored):
-                with contextlib.suppress(OSError):
-                    storage.delete(name)
-            raise
         finally:
             for spool in self.spools:
                 spool.close()

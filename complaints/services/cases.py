@@ -48,6 +48,7 @@ from complaints.models import (
 from complaints.notifications.outbox import outbox_record_events
 from complaints.services._common import actor_roles, actor_user, lock_complaint, touch_complaint
 from complaints.services.evidence import evidence_inspect
+from complaints.services.files import files_follow_transaction, store_file
 from complaints.text import ASCII_TRIM
 from complaints.workflow import Role
 
@@ -426,7 +427,7 @@ def _store_file(obj: Any, upload: UploadedFile | None) -> None:
     obj.sha256, obj.size, obj.content_type = inspected.sha256, inspected.size, inspected.content_type
     obj.original_name = inspected.name
     upload.seek(0)
-    obj.file.save(f"{uuid.uuid4().hex}.{inspected.extension}", upload, save=False)
+    store_file(obj.file, f"{uuid.uuid4().hex}.{inspected.extension}", upload)
 
 
 def _record_decision(
@@ -458,7 +459,7 @@ def _record_decision(
     return decision, _open_deadline(complaint, DeadlineKind.APPEAL, computed, submission, now)
 
 
-@transaction.atomic
+@files_follow_transaction()  # one transaction; its file is deleted if it does not commit
 def submission_record_outcome(
     *,
     submission: Submission,
@@ -564,7 +565,7 @@ def respondent_add(*, complaint: Complaint, actor: Actor, kind: str, name: str, 
     return respondent
 
 
-@transaction.atomic
+@files_follow_transaction()  # one transaction; its file is deleted if it does not commit
 def respondent_reply_add(
     *, respondent: Respondent, actor: Actor, received_on: date, text: str = "", upload: UploadedFile | None = None
 ) -> RespondentReply:

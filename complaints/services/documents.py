@@ -16,7 +16,6 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from django.core.files.base import ContentFile
-from django.db import transaction
 from django.db.models import Max
 from django.template import TemplateSyntaxError
 from django.utils import timezone
@@ -44,6 +43,7 @@ from complaints.selectors.documents import (
 )
 from complaints.selectors.queue import complaints_in_reach
 from complaints.services._common import actor_user, lock_complaint, touch_complaint
+from complaints.services.files import files_follow_transaction, store_file
 
 AUDIT_ACTION = "document"
 MAX_RELATED = 20
@@ -231,7 +231,7 @@ def document_generate(*, complaint: Complaint, actor: Actor, options: documents.
             version=_next_version(complaint),
             author=author,
         )
-        with transaction.atomic():
+        with files_follow_transaction():  # the document's file is deleted if this does not commit
             # Lock in id order: two coordinators joining the same complaints never deadlock.
             for c in sorted(complaints, key=lambda c: c.pk):
                 lock_complaint(c, None)
@@ -271,9 +271,8 @@ def _store(
             "related": [c.code for c in complaints[1:]],
         },
     )
-    document.file.save(
-        f"{main.code}-v{rendered.version}-{options.language}.{options.format}", ContentFile(rendered.data), save=False
-    )
+    name = f"{main.code}-v{rendered.version}-{options.language}.{options.format}"
+    store_file(document.file, name, ContentFile(rendered.data))
     document.save(force_insert=True)
     if len(complaints) > 1:
         document.related.set(complaints[1:])

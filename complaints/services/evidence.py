@@ -11,7 +11,6 @@ the type read from its bytes (``photo\u202egpj.exe`` holding a JPEG is ``photogp
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import logging
 import re
@@ -19,8 +18,7 @@ import struct
 import unicodedata
 import uuid
 import warnings
-from collections.abc import Callable, Iterator
-from contextvars import ContextVar
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import PurePath
 from typing import Any
@@ -28,9 +26,7 @@ from typing import Any
 import filetype
 import pypdf
 from django.conf import settings
-from django.core.files.storage import Storage
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
 from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
 
@@ -42,12 +38,12 @@ from complaints.errors import (
     EvidenceRejected,
     EvidenceTooLarge,
     EvidenceTypeNotAllowed,
-    StorageFull,
 )
 from complaints.models import Complaint, Evidence
 from complaints.services._common import actor_roles, actor_user, lock_complaint, touch_complaint
+from complaints.services.files import files_follow_transaction as files_follow_transaction  # its old home
+from complaints.services.files import store_file
 from complaints.sizes import over_limit
-from complaints.uploads import NO_ROOM
 
 log = logging.getLogger(__name__)
 
@@ -571,61 +567,9 @@ CONTAINER_CHECKS: dict[str, Callable[[UploadedFile, int], None]] = {
 }
 
 
-# --- files follow the transaction -------------------------------------------------------
-# The files stored inside the innermost running ``files_follow_transaction`` block.
-_stored: ContextVar[list[tuple[Storage, str]] | None] = ContextVar("evidence_stored", default=None)
-
-
-def _discard(storage: Storage, name: str) -> None:
-    try:
-        storage.delete(name)
-    except OSError:  # already gone, or the folder is unreadable: report, never mask the first error
-        log.exception("could not remove %s after a failed write", name)
-
-
-@contextlib.contextmanager
-def files_follow_transaction() -> Iterator[None]:
-    """One transaction, and the evidence files stored during it: if it does not commit, they are deleted.
-
-    Nested blocks behave like savepoints: a block that fails deletes its own files; one that
-    succeeds hands them to the enclosing block, which deletes them if it fails later. (A
-    transaction opened outside every such block and rolled back after this one succeeded
-    cannot be seen from here: its files are orphans, referenced by no row.)
-    """
-    parent = _stored.get()
-    mine: list[tuple[Storage, str]] = []
-    token = _stored.set(mine)
-    try:
-        with transaction.atomic():
-            yield
-    except BaseException:
-        for storage, name in reversed(mine):
-            _discard(storage, name)
-        raise
-    else:
-        if parent is not None:
-            parent.extend(mine)
-    finally:
-        _stored.reset(token)
-
-
 def _store(evidence: Evidence, filename: str, upload: UploadedFile) -> None:
-    """Write the file; on failure remove what the write left (an empty or partial file)."""
-    storage = evidence.file.storage
-    name = evidence.file.field.generate_filename(evidence, filename)
-    existed = storage.exists(name)
-    try:
-        evidence.file.save(filename, upload, save=False)
-    except BaseException as exc:
-        if not existed and storage.exists(name):
-            _discard(storage, name)
-        if isinstance(exc, OSError) and exc.errno in NO_ROOM:
-            log.error("evidence storage is full: %s", exc)
-            raise StorageFull() from exc
-        raise
-    stored = _stored.get()
-    if stored is not None:
-        stored.append((storage, evidence.file.name or name))
+    """Write the file; on failure keep nothing of it (``StorageFull`` or ``StorageUnavailable``)."""
+    store_file(evidence.file, filename, upload)
 
 
 def attach_upload(*, complaint: Complaint, upload: UploadedFile, user: Any) -> Evidence:

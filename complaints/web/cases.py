@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from complaints import selectors, services, workflow
 from complaints.access import roles_for
+from complaints.downloads import stored_file_response
 from complaints.models import Complaint, Decision, RespondentReply, Submission
 from complaints.web.case_forms import OutcomeForm, ReplyForm, RespondentForm, SubmissionForm
 from complaints.web.review import _get_complaint, staff_required
@@ -169,8 +170,8 @@ def reply_create(request: HttpRequest, code: str, pk: int) -> HttpResponse:
 def _file_response(obj: Decision | RespondentReply) -> FileResponse:
     if not obj.file:
         raise Http404(_("No such file."))
-    response = FileResponse(
-        obj.file.open("rb"),
+    response = stored_file_response(
+        obj.file,
         as_attachment=True,
         filename=obj.original_name or uuid.uuid4().hex,
         content_type=obj.content_type or "application/octet-stream",

@@ -22,6 +22,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from complaints import documents, selectors, services
+from complaints.downloads import stored_file_response
 from complaints.models import Complaint, DocumentFormat, DocumentLanguage, GeneratedDocument
 from complaints.services.documents import LIMITS
 from complaints.web.review import _detail_context, _get_complaint, staff_required
@@ -208,8 +209,8 @@ def document_download(request: HttpRequest, code: str, document_id: int) -> File
         )
     except ObjectDoesNotExist:
         raise Http404(_("No such document.")) from None
-    response = FileResponse(
-        document.file.open("rb"),
+    response = stored_file_response(
+        document.file,
         as_attachment=True,
         filename=document.filename,
         content_type=document.content_type,

@@ -25,6 +25,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from complaints import selectors, services, workflow
 from complaints.access import access_for, has_identity_permission, roles_for, second_factor_ok
+from complaints.downloads import stored_file_response
 from complaints.models import Complaint, Evidence
 from complaints.web.forms import (
     ActionForm,
@@ -112,7 +113,8 @@ def queue(request: HttpRequest) -> HttpResponse:
 def _safe_next(request: HttpRequest, fallback: str) -> str:
     target = request.POST.get("next", "")
     ok = url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure())
-    return target if target and ok else fallback
+    # A path only: redirect() reads anything without a slash ("537") as a view name (NoReverseMatch, a 500).
+    return target if target.startswith("/") and ok else fallback
 
 
 @coordinator_required
@@ -354,8 +356,8 @@ def evidence_file(request: HttpRequest, code: str, evidence_id: int) -> FileResp
     except (Complaint.DoesNotExist, Evidence.DoesNotExist):
         raise Http404(_("No such file.")) from None
     inline = evidence.content_type in INLINE_TYPES and request.GET.get("download") is None
-    response = FileResponse(
-        evidence.file.open("rb"),
+    response = stored_file_response(
+        evidence.file,
         content_type=evidence.content_type,
         as_attachment=not inline,
         # Django's filename handling (RFC 5987 for non-ASCII); the name ends with the type's extension.

@@ -39,6 +39,7 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
+from django.conf import settings
 
 from tests.conftest import require_service
 from tests.integration.receiver import Receiver
@@ -322,7 +323,9 @@ def celery_processes(
         "EMAIL_HOST": "127.0.0.1",
         "EMAIL_PORT": str(SMTP_PORT),
         "EMAIL_TIMEOUT": "5",
-        "SECRET_KEY": "integration-tests-only",
+        # The test process's key: without FIELD_ENCRYPTION_KEYS the identity encryption key is
+        # derived from it, and the worker must read the rows the tests write.
+        "SECRET_KEY": settings.SECRET_KEY,
         "VAR_DIR": str(harness_dir / "var"),
         "LOG_LEVEL": "WARNING",
         "DB_CONN_MAX_AGE": "0",
