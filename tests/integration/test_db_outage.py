@@ -308,3 +308,66 @@ def test_postgresql_down_answers_503_with_retry_after_and_recovers_by_itself(
     listed = server.get("/api/v1/complaints/", headers=server.api_key()).json()["results"]
     assert sorted(c["code"] for c in listed) == sorted(acknowledged)
     assert complaint_count(postgres) == len(acknowledged)  # nothing lost, nothing half-filed
+
+
+def _filing_fields(server: Server) -> dict[str, Any]:
+    return {
+        "election": server.seed["election"],
+        "category": "pressure",
+        "polling_station": server.seed["station"],
+        "occurred_at": time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime(time.time() - 600)),
+        "description": "Hostile upload over gunicorn: the answer is a 4xx, never a 5xx.",
+    }
+
+
+def test_the_hostile_upload_and_bad_body_sets_never_answer_5xx_over_gunicorn(server: Server) -> None:
+    """The robustness layers' cases, sent over HTTP to gunicorn on PostgreSQL (not the test client).
+
+    After the outage test (which counts the complaints it filed): this one files more."""
+    from tests.robustness.test_hostile_uploads import ACCEPTED, MULTIPART, REFUSED, multipart
+
+    answers: dict[str, int] = {}
+    for case in REFUSED:
+        body = multipart(_filing_fields(server), [(case.name, case.data)])
+        response = requests.post(
+            server.url + "/api/v1/complaints/",
+            data=body,
+            headers={"Content-Type": MULTIPART, "Accept-Language": "en"},
+            timeout=60,
+        )
+        answers[f"refused {case.name[:30]}"] = response.status_code
+        assert response.status_code == case.status, (case.name[:40], response.status_code, response.text[:300])
+        assert response.json()["error"]["code"], response.text[:300]
+    for name, data, _kept in ACCEPTED:
+        body = multipart(_filing_fields(server), [(name, data)])
+        response = requests.post(
+            server.url + "/api/v1/complaints/",
+            data=body,
+            headers={"Content-Type": MULTIPART, "Accept-Language": "en"},
+            timeout=60,
+        )
+        answers[f"accepted {name[:30]!r}"] = response.status_code
+        assert response.status_code == 201, (name, response.status_code, response.text[:300])
+    fields = json.dumps(_filing_fields(server))[:-1]
+    bad_bodies = [
+        fields + ', "extra": ' + "[" * 10_000 + '"x"' + "]" * 10_000 + "}",
+        json.dumps({**_filing_fields(server), "category": "pres\u0000sure"}),
+        json.dumps({**_filing_fields(server), "occurred_at": "0001-01-01T00:00:00Z"}),
+        '{"election": 1, "category": ',
+        json.dumps({**_filing_fields(server), "polling_station": 10**40}),
+    ]
+    for body in bad_bodies:
+        response = requests.post(
+            server.url + "/api/v1/complaints/",
+            data=body.encode(),
+            headers={"Content-Type": "application/json", "Accept-Language": "en"},
+            timeout=60,
+        )
+        answers[f"json {body[:30]}"] = response.status_code
+        assert 400 <= response.status_code < 500, (body[:80], response.status_code, response.text[:300])
+        assert response.json()["error"]["code"]
+    for path in ("/stats/?election=%00", "/api/v1/public/stats/?election=%00", "/file/stations.json?q=%00"):
+        response = server.get(path)
+        answers[path] = response.status_code
+        assert response.status_code == 400, (path, response.status_code)
+    assert all(code < 500 for code in answers.values()), answers
