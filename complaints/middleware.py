@@ -155,7 +155,15 @@ class RobustnessMiddleware:
             return refusal(
                 request, status=refused.status_code, code=refused.code, message=refused.message, field=refused.field
             )
-        return self.get_response(request)
+        response = self.get_response(request)
+        if response.status_code >= 400 and not response.get("Content-Type", "").startswith("application/json"):
+            data: Any = getattr(response, "data", None)
+            if is_api(request) and _is_error_body(data):
+                # An API error rendered by the renderer the view negotiated (the schema's YAML): JSON, always.
+                return _with_headers(JsonResponse({"error": data["error"]}, status=response.status_code), response)
+            if response.status_code == 405:
+                return method_not_allowed(request, response)
+        return response
 
     def _check(self, request: HttpRequest) -> BodyRefused | None:
         name = _first_nul(request.GET.lists())
@@ -210,6 +218,35 @@ class RobustnessMiddleware:
         if isinstance(exc, StorageFull):
             return refusal(request, status=507, code=exc.code, message=exc.message, template="507.html")
         return unavailable(request, code=exc.code, message=exc.message)
+
+
+def _is_error_body(data: Any) -> bool:
+    """The API's error body (to which an HTML renderer may have added its ``status_code``)."""
+    return isinstance(data, dict) and isinstance(data.get("error"), dict) and set(data) <= {"error", "status_code"}
+
+
+def _with_headers(new: HttpResponse, old: HttpResponse) -> HttpResponse:
+    for name in ("Allow", "Retry-After", "WWW-Authenticate", "Vary"):
+        if name in old:
+            new[name] = old[name]
+    return new
+
+
+def method_not_allowed(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    """A 405 that Django (``require_GET``/``require_POST``) answers with an empty body, or another
+    renderer with its own (the schema's YAML, the docs' text): the refusal in the caller's shape."""
+    allowed = response.get("Allow", "")
+    message = _("This address does not accept %(method)s requests; use %(allowed)s.") % {
+        "method": request.method,
+        "allowed": allowed or "GET",
+    }
+    return refusal(
+        request,
+        status=405,
+        code="method_not_allowed",
+        message=message,
+        headers={"Allow": allowed} if allowed else None,
+    )
 
 
 def unavailable(request: HttpRequest, *, code: str, message: str) -> HttpResponse:

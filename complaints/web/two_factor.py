@@ -62,7 +62,8 @@ class CodeForm(forms.Form):
 def _next_url(request: HttpRequest) -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
     safe = url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure())
-    return target if safe else reverse("web-2fa")
+    # A path only: redirect() reads anything without a slash ("537") as a view name (NoReverseMatch, a 500).
+    return target if target.startswith("/") and safe else reverse("web-2fa")
 
 
 def _with_next(name: str, target: str) -> str:
