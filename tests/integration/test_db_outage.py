@@ -210,6 +210,11 @@ def server(postgres: PrivatePostgres) -> Iterator[Server]:
         "LOG_LEVEL": "WARNING",
         "DB_UNAVAILABLE_RETRY_AFTER": RETRY_AFTER,
         "LANGUAGE_CODE": "en",
+        # The fuzzing test below sends hundreds of requests: no rate limit gets in its way.
+        "THROTTLE_ANON_FILING": "100000/minute",
+        "THROTTLE_ANON_STATUS": "100000/minute",
+        "THROTTLE_API_KEY": "100000/minute",
+        "THROTTLE_PUBLIC_STATS": "100000/minute",
     }
     _manage(env, "migrate", "--no-input")
     _manage(env, "collectstatic", "--no-input", "--verbosity", "0")
@@ -371,3 +376,105 @@ def test_the_hostile_upload_and_bad_body_sets_never_answer_5xx_over_gunicorn(ser
         answers[path] = response.status_code
         assert response.status_code == 400, (path, response.status_code)
     assert all(code < 500 for code in answers.values()), answers
+
+
+def _noise_png(size: int = 160) -> bytes:
+    """A decodable PNG that does not compress (random pixels): about 77 KB at 160 x 160."""
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.frombytes("RGB", (size, size), os.urandom(size * size * 3)).save(out, format="PNG")
+    return out.getvalue()
+
+
+def test_a_full_media_disk_answers_507_keeps_nothing_and_recovers_over_gunicorn(
+    server: Server, postgres: PrivatePostgres
+) -> None:
+    """A real full filesystem (a 256 KiB tmpfs over the media folder of the live gunicorn)."""
+    from tests.robustness.test_hostile_uploads import MULTIPART, multipart
+
+    require_service("mounting a tmpfs (root)", os.geteuid() == 0 and shutil.which("mount") is not None)
+    media = postgres.root / "var" / "media"
+    media.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(media)], check=True)
+    try:
+        before = complaint_count(postgres)
+        answers = []
+        for i in range(6):
+            body = multipart(_filing_fields(server), [(f"photo-{i}.png", _noise_png())])
+            response = requests.post(
+                server.url + "/api/v1/complaints/",
+                data=body,
+                headers={"Content-Type": MULTIPART, "Accept-Language": "en"},
+                timeout=60,
+            )
+            answers.append(response.status_code)
+            if response.status_code == 507:
+                assert response.json()["error"]["code"] == "storage_full", response.text[:300]
+        assert set(answers) <= {201, 507}, answers
+        assert 201 in answers, answers
+        assert 507 in answers, answers
+        files = [p for p in media.rglob("*") if p.is_file()]
+        assert all(p.stat().st_size > 0 for p in files), "an empty file was left behind"
+        assert len(files) == answers.count(201), (answers, [p.name for p in files])
+        assert complaint_count(postgres) == before + answers.count(201), "a refused filing left a complaint"
+    finally:
+        subprocess.run(["umount", str(media)], check=False)
+    # Room again: the next filing goes through, nothing to restart.
+    body = multipart(_filing_fields(server), [("after.png", _noise_png())])
+    response = requests.post(
+        server.url + "/api/v1/complaints/", data=body, headers={"Content-Type": MULTIPART}, timeout=60
+    )
+    assert response.status_code == 201, response.text[:300]
+
+
+def test_schemathesis_over_gunicorn_on_postgresql_finds_no_server_error(server: Server, tmp_path: Path) -> None:
+    """The property-based layer over HTTP: schemathesis, every check, the deterministic phases,
+    against gunicorn on PostgreSQL (the in-process runs are in tests/api/test_schemathesis.py)."""
+    from tests.api.test_schemathesis import BUSINESS_VALIDATED, CONFIG, st_binary
+
+    binary = st_binary()
+    require_service("schemathesis CLI (st)", binary is not None)
+    filed = server.file("Fuzzing seed over gunicorn: a complaint to aim the codes at.")
+    assert filed.status_code == 201, filed.text[:300]
+    config = tmp_path / "schemathesis.toml"
+    config.write_text(
+        CONFIG.format(
+            code=filed.json()["code"],
+            anon_code=filed.json()["code"],
+            anon_secret=filed.json()["secret"],
+            evidence=1,
+            business="[" + ", ".join(f'"{op}"' for op in BUSINESS_VALIDATED) + "]",
+        )
+    )
+    result = subprocess.run(
+        [
+            binary,
+            "--config-file",
+            str(config),
+            "run",
+            f"{server.url}/api/v1/schema/",
+            "--header",
+            f"Authorization: Api-Key {server.seed['key']}",
+            "--checks",
+            "all",
+            "--phases",
+            "examples,coverage",
+            "--max-examples",
+            "2",
+            "--seed",
+            "20110403",
+            "--request-timeout",
+            "20",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=tmp_path,
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-15000:]
+    assert "Tested: " in output
+    assert "Server error" not in output
