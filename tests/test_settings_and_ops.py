@@ -207,3 +207,27 @@ def test_compose_runs_what_the_makefile_runs():
     assert "gunicorn registry.wsgi:application" in compose
     assert "noeviction" in compose
     assert '"--appendonly", "yes"' in compose
+
+
+def test_compose_runs_web_replicas_behind_a_proxy_that_the_app_trusts_one_hop_of():
+    tool = shutil.which("docker-compose")
+    require_service("docker-compose", tool is not None, "apt-get install docker-compose")
+    assert tool is not None
+    import yaml
+
+    env = {**{k: v for k, v in os.environ.items() if k != "SECRET_KEY"}, "SECRET_KEY": PRODUCTION_ENV["SECRET_KEY"]}
+    out = subprocess.run(
+        [tool, "-f", str(ROOT / "docker-compose.yml"), "config"], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert out.returncode == 0, out.stderr
+    services = yaml.safe_load(out.stdout)["services"]
+    web, proxy = services["web"], services["proxy"]
+    assert web["deploy"]["replicas"] >= 2
+    assert str(web["environment"]["TRUSTED_PROXY_COUNT"]) == "1"
+    assert not web.get("ports"), "only the proxy publishes a port"
+    assert web["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+    assert "migrate" not in " ".join(web["command"]), "replicas do not migrate concurrently"
+    assert any("8000" in str(p) for p in proxy["ports"])
+    conf = (ROOT / "deploy" / "nginx" / "default.conf").read_text()
+    assert "proxy_add_x_forwarded_for" in conf  # the one hop the app trusts appends the client address
+    assert "resolver 127.0.0.11" in conf  # every replica, re-resolved
