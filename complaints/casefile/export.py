@@ -28,7 +28,6 @@ from datetime import UTC, date, datetime
 from typing import IO, Any
 
 from django.db import transaction
-from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -96,18 +95,13 @@ class CaseFile:
     public_key: str = ""
 
 
-def _file(
-    entries: list[Entry],
-    path: str,
-    fieldfile: FieldFile,
-    *,
-    sha256: str,
-    size: int | None,
-    content_type: str,
-    name: str,
-) -> dict[str, Any]:
-    entries.append(Entry(path=path, sha256=sha256, size=int(size or 0), open=lambda: open_stored(fieldfile)))
-    return {"path": path, "sha256": sha256, "size": int(size or 0), "content_type": content_type, "name": name}
+def _file(entries: list[Entry], path: str, record: Any, *, name: str | None = None) -> dict[str, Any]:
+    """A stored file of ``record`` (evidence, decision, reply, document: each has ``file``, ``sha256``,
+    ``size`` and ``content_type``) listed in the manifest under ``path``, and its entry in case.json."""
+    sha256, size, fieldfile = record.sha256, int(record.size or 0), record.file
+    entries.append(Entry(path=path, sha256=sha256, size=size, open=lambda: open_stored(fieldfile)))
+    name = name if name is not None else record.original_name
+    return {"path": path, "sha256": sha256, "size": size, "content_type": record.content_type, "name": name}
 
 
 def _complaint(complaint: Complaint) -> dict[str, Any]:
@@ -153,9 +147,7 @@ def _evidence(complaint: Complaint, entries: list[Entry]) -> list[dict[str, Any]
     items = []
     for n, e in enumerate(Evidence.objects.filter(complaint=complaint).order_by("pk"), start=1):
         path = f"evidence/{n:02d}-{layout.safe_name(e.original_name)}"
-        item = _file(
-            entries, path, e.file, sha256=e.sha256, size=e.size, content_type=e.content_type, name=e.original_name
-        )
+        item = _file(entries, path, e)
         items.append({**item, "uploaded_at": _iso(e.uploaded_at)})
     return items
 
@@ -196,15 +188,7 @@ def _decision(decision: Any, n: int, entries: list[Entry]) -> dict[str, Any]:
     file = None
     if decision.file:
         path = f"decisions/{n:02d}-{layout.safe_name(decision.original_name or 'decision')}"
-        file = _file(
-            entries,
-            path,
-            decision.file,
-            sha256=decision.sha256,
-            size=decision.size,
-            content_type=decision.content_type,
-            name=decision.original_name,
-        )
+        file = _file(entries, path, decision)
     return {
         "result": decision.result,
         "decided_on": _iso(decision.decided_on),
@@ -224,15 +208,7 @@ def _respondents(complaint: Complaint, entries: list[Entry]) -> list[dict[str, A
             file = None
             if reply.file:
                 path = f"replies/{n:02d}-{m:02d}-{layout.safe_name(reply.original_name or 'reply')}"
-                file = _file(
-                    entries,
-                    path,
-                    reply.file,
-                    sha256=reply.sha256,
-                    size=reply.size,
-                    content_type=reply.content_type,
-                    name=reply.original_name,
-                )
+                file = _file(entries, path, reply)
             replies.append(
                 {
                     "received_on": _iso(reply.received_on),
@@ -259,9 +235,7 @@ def _documents(complaint: Complaint, entries: list[Entry]) -> list[dict[str, Any
     rows = GeneratedDocument.objects.filter(complaint=complaint).prefetch_related("related").order_by("version")
     for doc in rows:
         path = f"documents/{layout.safe_name(doc.filename)}"
-        file = _file(
-            entries, path, doc.file, sha256=doc.sha256, size=doc.size, content_type=doc.content_type, name=doc.filename
-        )
+        file = _file(entries, path, doc, name=doc.filename)
         items.append(
             {
                 "version": doc.version,
