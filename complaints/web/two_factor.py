@@ -23,7 +23,7 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -38,6 +38,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from complaints.access import access_for, second_factor_ok, two_factor_required
 from complaints.documents import qr_svg
+from complaints.middleware import is_api, refusal
 
 log = logging.getLogger(__name__)
 
@@ -126,12 +127,11 @@ class SecondFactorMiddleware:
 
     @staticmethod
     def _refuse(request: HttpRequest) -> HttpResponseBase:
-        if request.path.startswith("/api/"):
+        if is_api(request):
             message = _("Confirm your second factor first: open %(url)s in the browser, then try again.") % {
                 "url": reverse("web-2fa-verify")
             }
-            body = {"error": {"code": "second_factor_required", "message": message, "fields": {}}}
-            return JsonResponse(body, status=403)
+            return refusal(request, status=403, code="second_factor_required", message=message)
         # Back to the page after verifying; a refused form post cannot be replayed as a GET.
         return ask_second_factor(request, None if request.method in ("GET", "HEAD") else "/")
 
