@@ -16,4 +16,4 @@ RUN pip install --constraint requirements.lock . \
 
 USER registry
 EXPOSE 8000
-CMD ["gunicorn", "registry.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "4", "--access-logfile", "-"]
+CMD ["gunicorn", "-c", "python:registry.gunicorn_conf", "registry.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "4"]

@@ -71,9 +71,9 @@ messages: $(STAMP)
 web: $(STAMP)
 	$(PY) manage.py migrate --no-input
 	$(PY) manage.py collectstatic --no-input --verbosity 0
-	$(BIN)/gunicorn registry.wsgi:application --bind $(HOST):$(PORT) --workers $${WEB_CONCURRENCY:-4} --access-logfile -
+	$(BIN)/gunicorn -c python:registry.gunicorn_conf registry.wsgi:application --bind $(HOST):$(PORT) --workers $${WEB_CONCURRENCY:-4}
 
-## worker: a Celery worker; WORKER_QUEUES=mail (or webhooks, default, or a comma list) for
+## worker: a Celery worker; WORKER_QUEUES=mail (or webhooks, messengers, default, or a comma list) for
 ## one pool per queue as in docker-compose.yml; every queue when unset
 worker: $(STAMP)
 	$(BIN)/celery -A registry worker --loglevel=INFO --concurrency=$${WORKER_CONCURRENCY:-2} \

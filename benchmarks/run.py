@@ -23,6 +23,8 @@ from benchmarks import common
 BENCHMARKS: dict[str, str] = {
     "api_filing": "benchmarks.api_filing:run",
     "reviewer_queue": "benchmarks.reviewer_queue:run",
+    "search": "benchmarks.search:run",
+    "export": "benchmarks.export:run",
 }
 # Benchmarks that start their own processes (worker, Redis, receiver): run as scripts.
 STANDALONE: dict[str, str] = {

@@ -108,6 +108,11 @@ class TerritorialUnitAdmin(admin.ModelAdmin):
         # Moving a unit or renaming its code would orphan the paths stored below it.
         return ["path", "parent", "code"] if obj else ["path"]
 
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if change and {"name_ru", "name_kk", "name_en"} & set(form.changed_data):  # names are searched
+            services.search_index_refresh_units(unit_paths=[obj.path])
+
 
 @admin.register(PollingStation)
 class PollingStationAdmin(admin.ModelAdmin):
@@ -116,6 +121,11 @@ class PollingStationAdmin(admin.ModelAdmin):
     search_fields = ["number", "address"]
     autocomplete_fields = ["unit"]
     change_list_template = "admin/complaints/pollingstation/change_list.html"
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if change and {"number", "address"} & set(form.changed_data):  # both are searched
+            services.search_index_refresh(complaint_ids=obj.complaints.values_list("pk", flat=True))
 
     def get_urls(self) -> list[URLPattern]:
         view = self.admin_site.admin_view(self.import_view)

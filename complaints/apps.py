@@ -12,4 +12,6 @@ class ComplaintsConfig(AppConfig):
     def ready(self) -> None:
         # Plugs the task queue into the outbox (notifications/publish.py): the only wiring
         # between the layers that runs at start-up. It registers no signal handlers.
+        # ... and into evidence intake, which queues each stripped copy after commit (services/evidence_copies.py).
+        from complaints import tasks as domain_tasks  # noqa: F401
         from complaints.notifications import tasks  # noqa: F401

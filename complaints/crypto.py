@@ -38,6 +38,7 @@ __all__ = [
     "hash_key_derived",
     "lookup_hash",
     "newest_key_reads",
+    "normalise_contact",
     "normalise_email",
     "normalise_phone",
     "rotate",
@@ -143,6 +144,11 @@ def normalise_email(value: str) -> str:
 
 def normalise_phone(value: str) -> str:
     return "".join(ch for ch in value if ch.isdigit())
+
+
+def normalise_contact(value: str) -> str:
+    """A contact address (chat id, phone, email) is normalised by the service that records it."""
+    return value.strip()
 
 
 def lookup_hash(kind: str, value: str) -> str:

@@ -57,6 +57,22 @@ class UnsafeWebhookURL(ValidationFailed):
     code = "unsafe_url"
 
 
+class IdentityInPublicText(ValidationFailed):
+    """Text meant for publication names the reporter (name, phone, email) or carries the receipt code."""
+
+    code = "identity_in_public_text"
+
+
+class PublicationWarnings(ValidationFailed):
+    """Publishing could single someone out; the coordinator must acknowledge each warning to go on."""
+
+    code = "needs_acknowledgement"
+
+    def __init__(self, message: str, warnings: list[str]) -> None:
+        super().__init__(message, "acknowledge_warnings")
+        self.warnings = warnings
+
+
 class ReplayRefused(ServiceError):
     """An outbox row cannot be replayed; the message says why and what to do."""
 

@@ -27,6 +27,10 @@ class EventType(StrEnum):
     CASE_DEADLINE_APPROACHING = "case.deadline_approaching"
     CASE_DEADLINE_MISSED = "case.deadline_missed"
     CASE_APPEALED = "case.appealed"
+    # A bot's answer in a filer's own chat (the filing conversation, the receipt): not about a change.
+    CHANNEL_REPLY = "channel.reply"
+    CASE_PUBLISHED = "case.published"
+    CASE_UNPUBLISHED = "case.unpublished"
 
 
 class Audience(StrEnum):
@@ -69,6 +73,13 @@ EVENTS: dict[EventType, Event] = {
         Event(EventType.CASE_DEADLINE_APPROACHING, {A.COORDINATOR: "case_deadline_approaching"}),
         Event(EventType.CASE_DEADLINE_MISSED, {A.COORDINATOR: "case_deadline_missed"}),
         Event(EventType.CASE_APPEALED, {A.COMPLAINANT: "case_appealed", A.COORDINATOR: "case_appealed"}),
+        Event(
+            EventType.CHANNEL_REPLY,
+            webhook=False,
+            why_no_email="the bot's answer in the filer's own chat, sent on that chat's channel only",
+        ),
+        Event(EventType.CASE_PUBLISHED, why_no_email="the public case page and its Atom feed tell people"),
+        Event(EventType.CASE_UNPUBLISHED, why_no_email="the coordinator who unpublished it says why in the audit log"),
     )
 }
 

@@ -24,6 +24,8 @@ import dj_database_url
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
+from registry.logs import LOG_FORMATS, configure_structlog, log_format_from, logging_config
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -150,6 +152,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: a request id bound to every log line of the request (and returned in
+    # X-Request-ID), one "request" log line and the HTTP metrics (registry/middleware.py).
+    "registry.middleware.RequestContextMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -304,6 +309,9 @@ STAFF_SESSION_IDLE_SECONDS = env_int("STAFF_SESSION_IDLE_SECONDS", 0)
 # closes, and never longer than UNLOCK_MAX_AGE_HOURS (docs/security.md).
 RECEIPT_TTL_SECONDS = env_int("RECEIPT_TTL_SECONDS", 600)
 UNLOCK_MAX_AGE_HOURS = env_int("UNLOCK_MAX_AGE_HOURS", 12)
+# Files attached to a filing form sent back with an error (without JavaScript) are held on
+# the server this long for the form's next submission, then deleted (docs/limits-and-errors.md).
+HELD_UPLOAD_TTL_MINUTES = env_int("HELD_UPLOAD_TTL_MINUTES", 60)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
@@ -470,10 +478,13 @@ CELERY_IMPORTS = ["complaints.tasks", "complaints.notifications.tasks", "registr
 # work (sweeps, SLA checks, digests) goes to "default". A worker started without -Q
 # consumes every queue listed here.
 CELERY_TASK_DEFAULT_QUEUE = "default"
-CELERY_TASK_QUEUES: dict[str, dict[str, str]] = {"default": {}, "mail": {}, "webhooks": {}}
+CELERY_TASK_QUEUES: dict[str, dict[str, str]] = {"default": {}, "mail": {}, "webhooks": {}, "messengers": {}}
 CELERY_TASK_ROUTES = {
     "complaints.notifications.tasks.deliver_email_message": {"queue": "mail"},
     "complaints.notifications.tasks.deliver_outbox_message": {"queue": "webhooks"},
+    # Telegram (and SMS) messages to filers, and the bot's received updates.
+    "complaints.notifications.tasks.deliver_messenger_message": {"queue": "messengers"},
+    "complaints.tasks.telegram_update_process": {"queue": "messengers"},
 }
 # Beat's record of when each entry last ran (`celery beat`, or the worker's embedded `-B`).
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
@@ -490,6 +501,15 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "schedule": crontab(hour=env_int("DIGEST_HOUR", 8), minute=0),
     },
     "housekeeping": {"task": "complaints.tasks.housekeeping", "schedule": crontab(hour=3, minute=30)},
+    # Telegram updates received but not processed (their task was lost): queued again.
+    "telegram-updates-sweep": {"task": "complaints.tasks.telegram_updates_sweep", "schedule": 30.0},
+    # Stripped copies of evidence still pending (their task was lost, or files from before migration 0017).
+    "evidence-copies-sweep": {
+        "task": "complaints.tasks.evidence_copies_sweep",
+        "schedule": float(env_int("EVIDENCE_COPY_SWEEP_SECONDS", 300)),
+    },
+    # Held uploads of filing forms left unsent are deleted soon after they expire, not once a day.
+    "held-uploads-sweep": {"task": "complaints.tasks.held_uploads_sweep", "schedule": 900.0},
     # Hourly signed audit checkpoint (skipped when no chain moved); milestones: `manage.py audit_checkpoint`.
     "audit-checkpoint": {
         "task": "complaints.tasks.audit_checkpoint",
@@ -566,10 +586,26 @@ WEBHOOK_BREAKER_COOLDOWN_SECONDS = env_int("WEBHOOK_BREAKER_COOLDOWN_SECONDS", 3
 WEBHOOK_BREAKER_MAX_COOLDOWN_SECONDS = env_int("WEBHOOK_BREAKER_MAX_COOLDOWN_SECONDS", 3600)
 WEBHOOK_ALLOW_PRIVATE_URLS = env_bool("WEBHOOK_ALLOW_PRIVATE_URLS", False)
 WEBHOOK_SECRET_OVERLAP_HOURS = env_int("WEBHOOK_SECRET_OVERLAP_HOURS", 24)
+
+# --- Telegram (docs/channels.md) -----------------------------------------------------
+# The bot's token from @BotFather; unset, the bot is off (the webhook answers 404, nothing is sent).
+TELEGRAM_BOT_TOKEN = env_secret("TELEGRAM_BOT_TOKEN")
+# What Telegram sends in X-Telegram-Bot-Api-Secret-Token (set with `telegram_bot --set-webhook`):
+# 1-256 of A-Z a-z 0-9 _ -. Required for the webhook; polling mode does not need it.
+TELEGRAM_WEBHOOK_SECRET = env_secret("TELEGRAM_WEBHOOK_SECRET")
+# The Bot API server: Telegram's, a self-hosted telegram-bot-api, or the tests' stand-in.
+TELEGRAM_API_BASE = env_str("TELEGRAM_API_BASE", "https://api.telegram.org").rstrip("/")
+# A half-finished filing conversation is forgotten after this many minutes of silence.
+TELEGRAM_CONVERSATION_MINUTES = env_int("TELEGRAM_CONVERSATION_MINUTES", 120)
+# Seconds to wait for the Bot API (connect and each read); OUTBOX_CLAIM_SECONDS stays above them.
+TELEGRAM_TIMEOUT_SECONDS = env_int("TELEGRAM_TIMEOUT_SECONDS", 10)
 # Public statistics never show a count below this (k-anonymity floor).
 PUBLIC_STATS_MIN_COUNT = env_int("PUBLIC_STATS_MIN_COUNT", 5)
 # The public figures are computed at most once per this many seconds per election and language.
 PUBLIC_STATS_CACHE_SECONDS = env_int("PUBLIC_STATS_CACHE_SECONDS", 60)
+# A staff export with the reporters' identity writes one audit event per complaint before any
+# byte leaves: it is refused above this many complaints (narrow the filters instead).
+EXPORT_IDENTITY_MAX_ROWS = env_int("EXPORT_IDENTITY_MAX_ROWS", 2000)
 
 # --- Request limits, client address, outages --------------------------------------
 # The number of reverse proxies in front of the app, each appending the address it got the
@@ -644,10 +680,19 @@ SPECTACULAR_SETTINGS = {
 }
 API_KEY_CUSTOM_HEADER = "HTTP_X_API_KEY"
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
-}
+# --- Logs and metrics (docs/operations.md, "Metrics" and "Logs") ---------------------
+# One line per record: a JSON object (LOG_FORMAT=json, the default with DATABASE_URL) or a
+# readable console line (console, the embedded default); every line of a request, and of
+# the tasks it caused, carries its request id; sensitive keys and patterns are redacted
+# (registry/logs.py).
+LOG_FORMAT = log_format_from(os.environ)
+if LOG_FORMAT not in LOG_FORMATS:
+    raise ImproperlyConfigured(f"LOG_FORMAT={LOG_FORMAT!r}: use json or console")
+LOG_LEVEL = env_str("LOG_LEVEL", "INFO").upper()
+configure_structlog()
+LOGGING = logging_config(LOG_FORMAT, LOG_LEVEL)
+# GET /metrics needs "Authorization: Bearer <METRICS_TOKEN>"; unset, it answers only direct
+# requests from the loopback interface (404 for anyone else). Figures read from the database
+# and the broker are cached this many seconds.
+METRICS_TOKEN = env_secret("METRICS_TOKEN")
+METRICS_CACHE_SECONDS = env_int("METRICS_CACHE_SECONDS", 15)

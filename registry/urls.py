@@ -4,6 +4,8 @@ from django.templatetags.static import static
 from django.urls import include, path
 
 from complaints import health
+from complaints.web import channels
+from registry import metrics
 
 
 def favicon(request: HttpRequest) -> HttpResponsePermanentRedirect:
@@ -14,9 +16,11 @@ def favicon(request: HttpRequest) -> HttpResponsePermanentRedirect:
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
+    path("metrics", metrics.metrics, name="metrics"),
     path("favicon.ico", favicon, name="favicon"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("complaints.api.urls")),
+    path("channels/telegram/webhook/", channels.telegram_webhook, name="telegram-webhook"),
     path("admin/", admin.site.urls),
     path("", include("complaints.web.urls")),
 ]

@@ -38,10 +38,13 @@ LAYERS: dict[str, int] = {
     "complaints.models": 1,
     "complaints.roles": 1,
     "complaints.uploads": 1,
+    "complaints.textsearch": 1,  # staff search words, stems and match expressions (snowballstemmer only)
     "complaints.text": 1,  # text-field rules (what is kept, what is refused), shared by forms, serializers, services
     "complaints.sizes": 1,  # sizes in messages
     "complaints.masking": 1,  # masked contact data for lists
+    "complaints.metrics": 1,  # the Prometheus counters (prometheus_client only), incremented by every layer
     "complaints.formats": 1,
+    "complaints.geo": 1,  # the shipped region boundaries and their projection: stdlib only
     "complaints.documents": 1,
     "complaints.migrations": 1,
 }

@@ -14,8 +14,9 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from complaints import textsearch
 from complaints.api.pagination import Key
-from complaints.models import ElectionStatus, PollingStation, Severity, Status, TerritorialUnit, UnitLevel
+from complaints.models import Channel, ElectionStatus, PollingStation, Severity, Status, TerritorialUnit, UnitLevel
 from complaints.selectors import NEXT_DEADLINE, QueueFilters
 
 DEADLINE_WITHIN = r"^[1-9][0-9]{0,3}[mhd]$"
@@ -42,6 +43,10 @@ COMPLAINT_ORDERINGS: dict[str, tuple[Key, ...]] = {
     # The next running statutory deadline (filing, answer, appeal) first; none last.
     "next_deadline": (Key("next_deadline", nullable=True, expression=NEXT_DEADLINE), Key("id")),
 }
+
+
+# With a search (``q``): the best match first, then the queue order (selectors.queue._searched).
+RANK_ORDERING = "rank"
 
 
 # Times a filter may name: any the database and the time-zone conversions can hold, with a margin
@@ -88,6 +93,11 @@ class ComplaintListQuery(serializers.Serializer[Any]):
     )
     election = serializers.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
     severity = serializers.ChoiceField(required=False, choices=Severity.choices)
+    channel = serializers.ChoiceField(
+        required=False,
+        choices=Channel.choices,
+        help_text="The channel it came in by: web, api, telegram, sms, phone...",
+    )
     assignee = serializers.CharField(
         allow_blank=True,
         required=False,
@@ -102,7 +112,13 @@ class ComplaintListQuery(serializers.Serializer[Any]):
         required=False, help_text="Only complaints changed at or after this time (for sync; use ordering=updated_at)."
     )
     q = serializers.CharField(
-        allow_blank=True, required=False, max_length=60, help_text="A receipt code or a polling station number."
+        allow_blank=True,
+        required=False,
+        max_length=textsearch.QUERY_MAX_LENGTH,
+        help_text="Search: words of the description, place, polling station (number, address), territorial "
+        "unit names in ru/kk/en (Russian word forms and near spellings of names found), a receipt code with "
+        "or without dashes, and (staff) notes. Every word must match; combines with every other filter. "
+        "Without an explicit `ordering`, the best matches come first (`rank`).",
     )
     deadline_within = serializers.RegexField(
         DEADLINE_WITHIN,
@@ -111,8 +127,17 @@ class ComplaintListQuery(serializers.Serializer[Any]):
         "e.g. `24h`, `90m`, `3d`.",
     )
     ordering = serializers.ChoiceField(
-        required=False, choices=list(COMPLAINT_ORDERINGS), default="due_at", help_text="Sort order."
+        required=False,
+        choices=[*COMPLAINT_ORDERINGS, RANK_ORDERING],
+        help_text="Sort order: `due_at` (the queue order) by default; with `q`, `rank` (best match first).",
     )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if attrs.get("ordering") == RANK_ORDERING and not (attrs.get("q") or "").strip():
+            raise serializers.ValidationError({"ordering": [_("Order by rank only with a search: give q as well.")]})
+        if not attrs.get("ordering"):
+            attrs["ordering"] = RANK_ORDERING if (attrs.get("q") or "").strip() else "due_at"
+        return attrs
 
     def to_filters(self) -> QueueFilters:
         data = self.validated_data
@@ -122,6 +147,7 @@ class ComplaintListQuery(serializers.Serializer[Any]):
             region=data.get("region") or None,
             election=data.get("election"),
             severity=data.get("severity"),
+            channel=data.get("channel") or None,
             assignee=data.get("assignee") or None,
             overdue=data.get("overdue", False),
             due_soon=data.get("due_soon", False),

@@ -8,8 +8,8 @@ from typing import Any, cast
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
-from django.db.models import prefetch_related_objects
-from django.http import FileResponse
+from django.db.models import QuerySet, prefetch_related_objects
+from django.http import Http404, HttpResponseBase, StreamingHttpResponse
 from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -23,23 +23,25 @@ from drf_spectacular.utils import (
 )
 from rest_framework import exceptions, serializers, status
 from rest_framework.permissions import IsAuthenticated
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from complaints import selectors, services, workflow
-from complaints.access import has_identity_permission, second_factor_ok, visible_complaints
+from complaints import exports, selectors, services, workflow
+from complaints.access import access_for, has_identity_permission, second_factor_ok, visible_complaints
 from complaints.api import fastlist
 from complaints.api import serializers as s
 from complaints.api.base import MAX_ID, ApiView, normalize_code, parse_id
-from complaints.api.filters import COMPLAINT_ORDERINGS, ComplaintListQuery, parse_query
+from complaints.api.filters import COMPLAINT_ORDERINGS, RANK_ORDERING, ComplaintListQuery, parse_query
 from complaints.api.idempotency import HEADER as IDEMPOTENCY_HEADER
 from complaints.api.idempotency import run_idempotent
-from complaints.api.pagination import keys_for
+from complaints.api.pagination import Key, keys_for
 from complaints.api.parsers import JSONParser, MultiPartParser
 from complaints.api.permissions import AuthenticatedOrFiling
+from complaints.api.renderers import CsvExportRenderer, XlsxExportRenderer
 from complaints.api.schema import RegistryAutoSchema, error_responses
 from complaints.api.throttling import AnonFilingThrottle, ApiKeyThrottle
-from complaints.downloads import stored_file_response
+from complaints.downloads import evidence_copy_response, evidence_copy_unavailable, stored_file_response
 from complaints.models import Channel, Complaint, Evidence
 from complaints.services import ALLOWED_EVIDENCE_TYPES
 
@@ -103,9 +105,44 @@ def detail_response(request: Request, complaint: Complaint, status_code: int = 2
 
 # The default ("due_at") ordering is the queue order itself, the one the web queue shows.
 QUEUE_KEYS = keys_for(selectors.QUEUE_ORDER)
+EXPORT_FORMAT_PARAM = OpenApiParameter(
+    "format",
+    OpenApiTypes.STR,
+    OpenApiParameter.QUERY,
+    required=False,
+    enum=["json", "csv", "xlsx"],
+    description="`csv` or `xlsx`: the whole filtered list as a file (staff); `json` (the default): a page.",
+)
 
 
-class ComplaintListView(ApiView):
+class ExportNegotiationMixin:
+    """JSON by default; on GET also CSV and XLSX (``Accept`` or ``?format=``); errors always in JSON."""
+
+    def get_renderers(self) -> list[Any]:
+        request = getattr(self, "request", None)
+        if request is not None and request.method == "GET":
+            return [JSONRenderer(), CsvExportRenderer(), XlsxExportRenderer()]
+        return [JSONRenderer()]
+
+    def perform_content_negotiation(self, request: Request, force: bool = False) -> Any:
+        # A method the view lacks (TRACE, ...) is answered 405, whatever format it asked for.
+        force = force or request.method not in self.allowed_methods  # type: ignore[attr-defined]
+        try:
+            return super().perform_content_negotiation(request, force)  # type: ignore[misc]
+        except (Http404, exceptions.NotAcceptable):  # DRF answers an unknown ?format= with 404
+            raise exceptions.NotAcceptable(
+                _("Ask for JSON (the default), CSV or XLSX: Accept: text/csv, or ?format=csv or ?format=xlsx.")
+            ) from None
+
+    def handle_exception(self, exc: Exception) -> Any:
+        response = super().handle_exception(exc)  # type: ignore[misc]
+        request = getattr(self, "request", None)
+        if request is not None:  # an error is a JSON body, whichever file format was asked for
+            request.accepted_renderer, request.accepted_media_type = JSONRenderer(), "application/json"
+        return response
+
+
+class ComplaintListView(ExportNegotiationMixin, ApiView):
     permission_classes = [AuthenticatedOrFiling]
     parser_classes = [JSONParser, MultiPartParser]
     throttle_classes = [ApiKeyThrottle, AnonFilingThrottle]
@@ -117,17 +154,48 @@ class ComplaintListView(ApiView):
         operation_id="complaints_list",
         summary="The queue: complaints the caller may see",
         description="Observers see their own complaints; reviewers and coordinators those in their territory. "
-        "Ordered by due time by default (overdue first). Cursor-paginated: follow `next`.",
-        parameters=[ComplaintListQuery],
-        responses={200: s.ComplaintSerializer(many=True)},
+        "Ordered by due time by default (overdue first). Cursor-paginated: follow `next`. "
+        "Staff may ask for the whole filtered list as a file instead: `Accept: text/csv` or `?format=csv` "
+        "(UTF-8 with BOM), `?format=xlsx`; same filters, scope and order, streamed, never the reporter's "
+        "identity (docs/api.md, Exports).",
+        parameters=[ComplaintListQuery, EXPORT_FORMAT_PARAM],
+        responses={
+            (200, "application/json"): s.ComplaintSerializer(many=True),
+            (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="The filtered queue as CSV."),
+            (200, exports.XLSX_CONTENT_TYPE): OpenApiResponse(
+                OpenApiTypes.BINARY, description="The filtered queue as one XLSX worksheet."
+            ),
+        },
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: Request) -> Response | StreamingHttpResponse:
         query = parse_query(ComplaintListQuery, request.query_params)
+        filters = query.to_filters()
         self.ordering_name = query.validated_data["ordering"]
-        self.ordering = QUEUE_KEYS if self.ordering_name == "due_at" else COMPLAINT_ORDERINGS[self.ordering_name]
-        qs = selectors.complaint_queue_for(user=request.user, filters=query.to_filters())
+        self.ordering = self.ordering_keys(request, self.ordering_name, filters)
+        qs = selectors.complaint_queue_for(user=request.user, filters=filters)
+        if request.accepted_renderer.format in exports.FORMATS:
+            return self.export(request, qs)
         page = self.paginate_queryset(fastlist.rows_queryset(qs))
         return self.get_paginated_response(fastlist.RowRenderer(request.user).render_all(page or []))
+
+    @staticmethod
+    def ordering_keys(request: Request, name: str, filters: selectors.QueueFilters) -> tuple[Key, ...]:
+        if name == "due_at":
+            return QUEUE_KEYS
+        if name == RANK_ORDERING:  # the search's rank (the serializer made sure q is given), then the queue order
+            search = selectors.search_for(user=request.user, q=filters.q or "")
+            rank = search.rank if search is not None else None
+            return (Key(selectors.SEARCH_RANK, desc=True, expression=rank), *QUEUE_KEYS)
+        return COMPLAINT_ORDERINGS[name]
+
+    def export(self, request: Request, qs: QuerySet[Complaint]) -> StreamingHttpResponse:
+        """Every complaint of the filtered list, in the requested order, as CSV or XLSX (staff only)."""
+        if not access_for(request.user).staff_roles:
+            raise exceptions.PermissionDenied(_("Exports are for reviewers and coordinators."))
+        computed = {k.field: k.expression for k in self.ordering if k.expression is not None}
+        qs = selectors.with_case_deadline(qs.annotate(**computed) if computed else qs)
+        qs = qs.order_by(*[k.order_by() for k in self.ordering])
+        return exports.queue_export(user=request.user, queue=qs, fmt=request.accepted_renderer.format)
 
     @extend_schema(
         operation_id="complaints_create",
@@ -478,14 +546,28 @@ class EvidenceDownloadView(ApiView):
         operation_id="evidence_download",
         summary="Download an evidence file (as an attachment)",
         description="Headers `X-Content-SHA256` (hex) and `Repr-Digest` (RFC 9530) carry the SHA-256 "
-        "recorded at upload, so the file can be checked for alteration.",
-        parameters=[EVIDENCE_ID],
+        "recorded at upload, so the file can be checked for alteration. With `copy=stripped`: the copy "
+        "without metadata instead (its own SHA-256, `public_sha256`); 409 while it is being made, 404 if "
+        "there is none (see `public_state`).",
+        parameters=[
+            EVIDENCE_ID,
+            OpenApiParameter(
+                "copy",
+                {"type": "string", "enum": ["stripped"]},
+                OpenApiParameter.QUERY,
+                description="`stripped`: the copy without EXIF, GPS or camera data, never the original.",
+            ),
+        ],
         responses={
-            (200, mime): OpenApiResponse(OpenApiTypes.BINARY, description="The file as uploaded.")
-            for mime in sorted(ALLOWED_EVIDENCE_TYPES)
+            **{
+                (200, mime): OpenApiResponse(OpenApiTypes.BINARY, description="The file as uploaded.")
+                for mime in sorted(ALLOWED_EVIDENCE_TYPES)
+            },
+            (404, "text/plain"): OpenApiResponse(OpenApiTypes.STR, description="No such file, or no stripped copy."),
+            (409, "text/plain"): OpenApiResponse(OpenApiTypes.STR, description="The stripped copy is being made."),
         },
     )
-    def get(self, request: Request, pk: int) -> FileResponse:
+    def get(self, request: Request, pk: int) -> HttpResponseBase:
         evidence = (
             Evidence.objects.filter(pk=parse_id(pk), complaint__in=visible_complaints(request.user))
             .select_related("complaint")
@@ -493,6 +575,9 @@ class EvidenceDownloadView(ApiView):
         )
         if evidence is None:
             raise exceptions.NotFound(_("No such evidence file."))
+        copy = request.query_params.get("copy")
+        if copy is not None:
+            return self._copy(evidence, copy)
         digest = base64.b64encode(bytes.fromhex(evidence.sha256)).decode()
         response = stored_file_response(
             evidence.file,
@@ -506,3 +591,23 @@ class EvidenceDownloadView(ApiView):
         response["Digest"] = f"sha-256={digest}"
         response["Cache-Control"] = "private, no-store"
         return response
+
+    def _copy(self, evidence: Evidence, copy: str) -> HttpResponseBase:
+        """The stripped copy, never the original in its place."""
+        if copy != "stripped":
+            message = _("Ask for copy=stripped, or leave copy out for the original.")
+            raise exceptions.ValidationError({"copy": [message]})
+        refused = evidence_copy_unavailable(evidence)
+        if refused is not None:
+            status_code, message = refused
+            if status_code == 409:
+                raise CopyPending(message)
+            raise exceptions.NotFound(message, code="no_stripped_copy")
+        return evidence_copy_response(evidence, as_attachment=True, cache_control="private, no-store")
+
+
+class CopyPending(exceptions.APIException):
+    """The stripped copy asked for is still being made."""
+
+    status_code = 409
+    default_code = "copy_pending"

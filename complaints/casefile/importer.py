@@ -63,6 +63,7 @@ from complaints.models.complaint import SLA_RUNNING_STATUSES
 from complaints.services._common import sla_due
 from complaints.services.evidence import attach_upload, evidence_inspect
 from complaints.services.files import files_follow_transaction, store_file
+from complaints.services.search import search_index_refresh
 
 IMPORTED_ACTION = "imported"
 OPEN_SUBMISSION_STATES = frozenset(
@@ -657,6 +658,7 @@ def _create(verified: Verified, refs: References, archive: zipfile.ZipFile, acto
         _submissions(complaint, case, refs, files, user, notes)
         _respondents(complaint, case, files, user)
         _documents(complaint, case, files)
+        search_index_refresh(complaint_ids=[complaint.pk])
     return ImportResult(complaint=complaint, created=True, notes=notes)
 
 

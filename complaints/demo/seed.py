@@ -23,7 +23,7 @@ from django.db import transaction
 
 from complaints import services
 from complaints.access import ComplainantActor
-from complaints.demo import data, legal
+from complaints.demo import data, legal, publication
 from complaints.demo.data import DemoComplaint, DemoUser
 from complaints.models import (
     Category,
@@ -73,6 +73,7 @@ def seed_demo(*, demo_password: str | None = None) -> SeedReport:
     if election.status != ElectionStatus.ARCHIVED:
         report.legal["cases"] = legal.cases_seed(election=election, coordinator=users["coordinator"])
         report.legal.update(services.case_deadlines_check())
+        report.legal["published"] = publication.publications_seed(election=election, coordinator=users["coordinator"])
     return report
 
 

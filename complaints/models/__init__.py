@@ -5,11 +5,19 @@ Split by area; every model is re-exported here so ``complaints.models.X`` works.
 
 from complaints.models.access import ApiKey, Profile, ScopeChange
 from complaints.models.audit import AuditEvent
+from complaints.models.channels import (
+    ComplaintContact,
+    ContactAddress,
+    ContactKind,
+    TelegramConversation,
+    TelegramUpdate,
+)
 from complaints.models.checkpoints import Checkpoint, CheckpointTrigger
 from complaints.models.complaint import (
     Channel,
     Complaint,
     Evidence,
+    EvidenceCopyState,
     IdempotencyRecord,
     Note,
     NoteVisibility,
@@ -18,6 +26,7 @@ from complaints.models.complaint import (
     Status,
 )
 from complaints.models.documents import DocumentFormat, DocumentLanguage, DocumentTemplate, GeneratedDocument
+from complaints.models.held import HeldUpload
 from complaints.models.legal import (
     Authority,
     AuthorityKind,
@@ -46,6 +55,7 @@ from complaints.models.notifications import (
     WebhookDeliveryState,
     WebhookSubscription,
 )
+from complaints.models.publication import PublicationLanguage, PublishedCase
 from complaints.models.taxonomy import Category, localized
 from complaints.models.territory import (
     Election,
@@ -82,6 +92,11 @@ __all__ = [
     "CheckpointTrigger",
     "Channel",
     "Complaint",
+    "ComplaintContact",
+    "ContactAddress",
+    "ContactKind",
+    "TelegramConversation",
+    "TelegramUpdate",
     "DocumentFormat",
     "DocumentLanguage",
     "DocumentTemplate",
@@ -89,7 +104,9 @@ __all__ = [
     "ElectionKind",
     "ElectionStatus",
     "Evidence",
+    "EvidenceCopyState",
     "GeneratedDocument",
+    "HeldUpload",
     "IdempotencyRecord",
     "Note",
     "NoteVisibility",
@@ -97,6 +114,8 @@ __all__ = [
     "OutboxMessage",
     "OutboxStatus",
     "PollingStation",
+    "PublicationLanguage",
+    "PublishedCase",
     "Profile",
     "ScopeChange",
     "Reporter",

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.core.validators import validate_email
 from django.db import models
 from django.db.models import Q
@@ -22,6 +24,18 @@ def new_receipt_code() -> str:
     """12 random symbols (~59 bits) shown as XXXX-XXXX-XXXX."""
     raw = "".join(secrets.choice(RECEIPT_ALPHABET) for _ in range(12))
     return f"{raw[:4]}-{raw[4:8]}-{raw[8:]}"
+
+
+def receipt_code_normalize(code: str) -> str:
+    """A receipt code as typed, as stored: ``abcdefghjkmn`` or ``abcd efgh jkmn`` is ``ABCD-EFGH-JKMN``.
+
+    Spaces, dashes of any kind and case do not matter; anything that is not 12 letters and
+    digits then is returned upper-cased, to match nothing.
+    """
+    raw = re.sub(r"[\s\-\u2010-\u2015\u2212_.]", "", code).upper()
+    if len(raw) == 12 and raw.isascii() and raw.isalnum():
+        return f"{raw[:4]}-{raw[4:8]}-{raw[8:]}"
+    return code.strip().upper()
 
 
 # The one limit on what a complainant writes; the form, the serializer and the service read it.
@@ -48,6 +62,9 @@ class Channel(models.TextChoices):
     API = "api", _("API")
     ADMIN = "admin", _("Admin")
     IMPORT = "import", _("Import")
+    TELEGRAM = "telegram", _("Telegram")
+    SMS = "sms", _("SMS")
+    PHONE = "phone", _("Phone hotline")
 
 
 # Statuses whose review deadline (SLA) runs; workflow.SLA_STATES is this set (a test checks).
@@ -124,6 +141,9 @@ class Complaint(models.Model):
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    # The staff search document on PostgreSQL (GIN-indexed by migration 0016), written by
+    # services.search; on SQLite always empty: an FTS5 table holds the document there (docs/search.md).
+    search_vector = SearchVectorField(_("search document"), null=True, editable=False)
 
     class Meta:
         ordering = ["-created_at"]
@@ -226,6 +246,20 @@ def evidence_path(instance: Evidence, filename: str) -> str:
     return f"evidence/{instance.complaint.code}/{filename}"
 
 
+def evidence_copy_path(instance: Evidence, filename: str) -> str:
+    """Derived copies: a random name under a folder of their own, with no receipt code in the key."""
+    return f"evidence-copies/{filename[:2]}/{filename}"
+
+
+class EvidenceCopyState(models.TextChoices):
+    """The derived copy of an evidence file with its metadata removed (docs/security.md, Evidence custody)."""
+
+    PENDING = "pending", _("Copy being prepared")
+    READY = "ready", _("Copy ready")
+    UNPUBLISHABLE = "unpublishable", _("No copy: files of this type are never published")
+    FAILED = "failed", _("No copy: the file could not be read to make one")
+
+
 class Evidence(models.Model):
     complaint = models.ForeignKey(
         Complaint, on_delete=models.PROTECT, related_name="evidence", verbose_name=_("complaint")
@@ -244,9 +278,25 @@ class Evidence(models.Model):
         verbose_name=_("uploaded by"),
     )
     uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+    # The derived copy (metadata stripped, orientation applied), made off the request path.
+    # Only it, and only when public_state is "ready", may be shown outside the original's permission.
+    public_file = models.FileField(_("stripped copy"), upload_to=evidence_copy_path, max_length=300, blank=True)
+    public_sha256 = models.CharField(_("SHA-256 of the stripped copy"), max_length=64, blank=True, editable=False)
+    public_size = models.PositiveBigIntegerField(_("size of the stripped copy, bytes"), null=True, editable=False)
+    public_content_type = models.CharField(_("type of the stripped copy"), max_length=100, blank=True, editable=False)
+    public_state = models.CharField(
+        _("stripped copy"),
+        max_length=16,
+        choices=EvidenceCopyState.choices,
+        default=EvidenceCopyState.UNPUBLISHABLE,  # fail closed: only intake marks a file as pending a copy
+        editable=False,
+    )
 
     class Meta:
         ordering = ["uploaded_at", "id"]
+        indexes = [
+            models.Index(fields=["uploaded_at"], name="evidence_copy_pending", condition=Q(public_state="pending")),
+        ]
         verbose_name = _("evidence")
         verbose_name_plural = _("evidence")
 

@@ -67,6 +67,7 @@ class KeyedHashField(models.CharField):
     NORMALISERS: dict[str, Callable[[str], str]] = {
         "email": crypto.normalise_email,
         "phone": crypto.normalise_phone,
+        "contact": crypto.normalise_contact,
     }
 
     def __init__(self, *args: Any, source: str = "", kind: str = "email", **kwargs: Any) -> None:

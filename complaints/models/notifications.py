@@ -70,6 +70,9 @@ class WebhookSubscription(models.Model):
 class OutboxChannel(models.TextChoices):
     EMAIL = "email", _("Email")
     WEBHOOK = "webhook", _("Webhook")
+    # A filer's contact address (models/channels.py): the row's ``contact``, never ``recipient``.
+    TELEGRAM = "telegram", _("Telegram")
+    SMS = "sms", _("SMS")
 
 
 class OutboxStatus(models.TextChoices):
@@ -101,6 +104,15 @@ class OutboxMessage(models.Model):
         blank=True,
         related_name="messages",
         verbose_name=_("webhook subscription"),
+    )
+    # For the telegram and sms channels: the filer's sealed address (decrypted only to send).
+    contact = models.ForeignKey(
+        "complaints.ContactAddress",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="messages",
+        verbose_name=_("contact address"),
     )
     payload = models.JSONField(_("payload"), default=dict)
     idempotency_key = models.CharField(_("idempotency key"), max_length=80, unique=True)

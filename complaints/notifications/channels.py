@@ -54,7 +54,8 @@ from complaints.models import (
     WebhookSubscription,
     localized,
 )
-from complaints.notifications import circuit, netguard
+from complaints.notifications import circuit, netguard, telegram
+from complaints.notifications.failures import DeliveryFailed as DeliveryFailed  # its old home
 from complaints.notifications.outbox import subscription_may_see
 
 # Where links in emails point (the web UI's routes). Staff open the complaint; the
@@ -65,44 +66,17 @@ STAFF_QUEUE_PATH = "/queue/"
 MAX_RETRY_AFTER_SECONDS = 24 * 3600
 
 
-class DeliveryFailed(Exception):
-    """A send that did not succeed, and how to go on.
-
-    ``permanent``: dead-letter now. ``skip``: nothing to deliver any more (the row is
-    marked skipped, not failed). ``max_attempts``: dead-letter once this many attempts
-    were made. ``retry_after``: the receiver's wish, in seconds. ``postpone_until``: not
-    an attempt (nothing was sent): wait until then, attempts unchanged.
-    """
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        permanent: bool = False,
-        skip: bool = False,
-        retry_after: float | None = None,
-        max_attempts: int | None = None,
-        postpone_until: datetime | None = None,
-    ) -> None:
-        super().__init__(message)
-        self.permanent = permanent
-        self.skip = skip
-        self.retry_after = retry_after
-        self.max_attempts = max_attempts
-        self.postpone_until = postpone_until
-
-    @property
-    def unhealthy(self) -> bool:
-        """A sign of a slow, down or overloaded receiver (what the breaker counts)."""
-        return not (self.permanent or self.skip or self.postpone_until) and self.max_attempts is None
-
-
 def send(messages: list[OutboxMessage]) -> None:
     """Send one row, or for a batched email several rows to one recipient as one email."""
-    if messages[0].channel == OutboxChannel.EMAIL:
+    channel = messages[0].channel
+    if channel == OutboxChannel.EMAIL:
         send_email(messages)
-    else:
+    elif channel == OutboxChannel.TELEGRAM:
+        telegram.send_telegram(messages[0])
+    elif channel == OutboxChannel.WEBHOOK:
         send_webhook(messages[0])
+    else:
+        raise DeliveryFailed(f"no sender for the {channel} channel yet", permanent=True)
 
 
 # --- email --------------------------------------------------------------------

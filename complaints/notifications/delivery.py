@@ -32,11 +32,14 @@ from django.db import transaction
 from django.db.models import F, Q, prefetch_related_objects
 from django.utils import timezone
 
+from complaints.metrics import DELIVERIES
 from complaints.models import OutboxChannel, OutboxMessage, OutboxStatus
 from complaints.notifications.channels import DeliveryFailed, send
 from complaints.notifications.publish import publish
 
 log = logging.getLogger(__name__)
+# registry_deliveries_total's outcome for a failed attempt, by the row's new status.
+_OUTCOMES: dict[str, str] = {OutboxStatus.DEAD: "dead", OutboxStatus.SKIPPED: "skipped"}
 JITTER = 0.1  # a retry waits between 100% and 110% of its scheduled delay
 MAX_BATCH = 100
 
@@ -130,13 +133,14 @@ def deliver(message_id: int, *, lease: datetime | None = None) -> bool:
         for row in rows:
             _failed(row, exc)
         return False
-    OutboxMessage.objects.filter(pk__in=[r.pk for r in rows], status=OutboxStatus.PENDING).update(
+    delivered = OutboxMessage.objects.filter(pk__in=[r.pk for r in rows], status=OutboxStatus.PENDING).update(
         status=OutboxStatus.DELIVERED,
         delivered_at=timezone.now(),
         attempts=F("attempts") + 1,
         locked_until=None,
         last_error="",
     )
+    DELIVERIES.labels(channel=message.channel, outcome="delivered").inc(delivered)
     return True
 
 
@@ -160,9 +164,10 @@ def _failed(message: OutboxMessage, exc: Exception) -> None:
         else:
             update["next_attempt_at"] = timezone.now() + timedelta(seconds=max(delay, retry_after or 0))
     # Only while this worker still holds the claim: never overwrite another's outcome.
-    OutboxMessage.objects.filter(pk=message.pk, status=OutboxStatus.PENDING, locked_until=message.locked_until).update(
-        **update
-    )
+    if OutboxMessage.objects.filter(
+        pk=message.pk, status=OutboxStatus.PENDING, locked_until=message.locked_until
+    ).update(**update):
+        DELIVERIES.labels(channel=message.channel, outcome=_OUTCOMES.get(str(update.get("status")), "failed")).inc()
     level = logging.WARNING if update.get("status") == OutboxStatus.DEAD else logging.INFO
     log.log(level, "outbox %s attempt %s failed: %s", message.pk, attempts, exc)
 

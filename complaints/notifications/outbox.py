@@ -22,7 +22,12 @@ complaint.status_changed  nobody (the specific event above tells them)        ye
 digest.daily              coordinators (``coordinator_digest_record``)        no
 ========================  ==================================================  =========
 
-The complainant is told only if they left an email and did not file anonymously.
+The complainant is told by email only if they left an email and did not file anonymously.
+Whoever filed (anonymously or not) may also follow the complaint at a contact address (a
+Telegram chat, a phone for SMS, an email kept only for updates: ``ComplaintContact``): each
+change that tells the complainant, or moves the status by someone else's hand, writes one
+row per followed address on that address's channel (``_contact_rows``); the address stays
+sealed on its own row, never in ``recipient``.
 Staff emails carry the receipt code, category, place, status and a link, never the
 reporter's name, contact or story; webhooks go only to subscriptions whose owner may
 see the complaint, with a thin payload.
@@ -30,6 +35,7 @@ see the complaint, with a thin payload.
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 import uuid
@@ -44,7 +50,7 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from complaints import workflow
+from complaints import crypto, workflow
 from complaints.access import (
     GROUP_COORDINATOR,
     GROUP_REVIEWER,
@@ -56,6 +62,8 @@ from complaints.access import (
 from complaints.events import MESSAGE_EVENTS, Audience, EventType, events_for
 from complaints.models import (
     Complaint,
+    ComplaintContact,
+    ContactAddress,
     OutboxChannel,
     OutboxMessage,
     OutboxStatus,
@@ -70,6 +78,11 @@ ASSIGNEE_EVENTS = events_for(Audience.ASSIGNEE)
 REVIEWER_EVENTS = events_for(Audience.REVIEWER)
 COORDINATOR_EVENTS = events_for(Audience.COORDINATOR) - {EventType.DIGEST_DAILY}  # the digest has its own recipients
 DIGEST_EVENT = EventType.DIGEST_DAILY
+# What a filer following at a contact address hears of: what the complainant is emailed
+# (but the receipt, which the channel that filed it gave), and plain status changes.
+CONTACT_EVENTS = (COMPLAINANT_EVENTS - {EventType.SUBMITTED}) | {EventType.STATUS_CHANGED}
+# The complainant's own actions (answering, withdrawing): they are not told what they just did.
+COMPLAINANT_ACTIONS = frozenset(t.action for t in workflow.TRANSITIONS if t.roles == workflow.COMPLAINANT)
 
 
 @dataclass(frozen=True)
@@ -195,6 +208,7 @@ def outbox_record_events(
     now = timezone.now()
     subscriptions = _subscriptions_seeing(complaint)
     rows: list[OutboxMessage] = []
+    rows += _contact_rows(complaint, event_types, context, now)
     for event_type in event_types:
         rows += _email_rows(complaint, event_type, context, now)
         rows += [
@@ -230,6 +244,45 @@ def _email_rows(complaint: Complaint, event_type: str, context: dict[str, Any], 
                 next_attempt_at=batch_due if payload.get("batch") else now,
             )
         )
+    return rows
+
+
+def contact_events(event_types: Sequence[str], context: dict[str, Any]) -> list[str]:
+    """The events of one change a following filer hears of: the specific ones, else the status change."""
+    if context.get("action") in COMPLAINANT_ACTIONS:
+        return []
+    wanted = [e for e in event_types if e in CONTACT_EVENTS]
+    specific = [e for e in wanted if e != EventType.STATUS_CHANGED]
+    return specific or wanted
+
+
+def _contact_rows(
+    complaint: Complaint, event_types: Sequence[str], context: dict[str, Any], now: datetime
+) -> list[OutboxMessage]:
+    """One row per active contact address following the complaint, per event it hears of."""
+    events = contact_events(event_types, context)
+    if not events:
+        return []
+    follows = ComplaintContact.objects.filter(complaint=complaint, contact__is_active=True).select_related("contact")
+    rows = []
+    for follow in follows:
+        contact = follow.contact
+        for event_type in events:
+            payload: dict[str, Any] = {"audience": "complainant", "code": complaint.code, "status": complaint.status}
+            if event_type in MESSAGE_EVENTS and context.get("message"):
+                payload["message"] = context["message"]
+            rows.append(
+                OutboxMessage(
+                    event_type=event_type,
+                    complaint=complaint,
+                    channel=contact.kind,
+                    contact=contact,
+                    recipient_language=contact.language,
+                    payload=payload,
+                    idempotency_key=_new_key(),
+                    next_attempt_at=now,
+                )
+            )
     return rows
 
 
@@ -272,6 +325,31 @@ def dispatch(ids: Sequence[int] | Mapping[int, str]) -> int:
             break
         sent += 1
     return sent
+
+
+# --- a bot's answers in a filer's own chat ----------------------------------------
+
+
+def outbox_reply(
+    *, contact: ContactAddress, text: str, buttons: list[list[dict[str, str]]] | None = None
+) -> OutboxMessage:
+    """One message to a contact address (the filing conversation, the receipt), in the caller's transaction.
+
+    The text is sealed on the row (it may carry the follow-up secret, shown once) and
+    wiped once delivered; ``buttons`` are rows of ``{"text", "data"}`` (inline buttons).
+    """
+    sealed = crypto.encrypt(json.dumps({"text": text, "buttons": buttons or []}, ensure_ascii=False))
+    now = timezone.now()
+    row = OutboxMessage(
+        event_type=EventType.CHANNEL_REPLY,
+        channel=contact.kind,
+        contact=contact,
+        recipient_language=contact.language,
+        payload={"sealed": sealed},
+        idempotency_key=_new_key(),
+        next_attempt_at=now,
+    )
+    return _save_and_dispatch([row], now)[0]
 
 
 # --- the coordinators' daily digest -------------------------------------------

@@ -52,6 +52,16 @@ def deliver_email_message(self: Task, message_id: int, lease: str | None = None)
     return deliver(message_id, lease=datetime.fromisoformat(lease) if lease else None)
 
 
+@shared_task(bind=True, name="complaints.notifications.tasks.deliver_messenger_message", ignore_result=True)
+def deliver_messenger_message(self: Task, message_id: int, lease: str | None = None) -> bool:
+    """Deliver one Telegram (or SMS) row to a filer's chat if it is still due: the "messengers" queue's task."""
+    _fresh_connection(self)
+    return deliver(message_id, lease=datetime.fromisoformat(lease) if lease else None)
+
+
+MESSENGER_CHANNELS = frozenset({OutboxChannel.TELEGRAM, OutboxChannel.SMS})
+
+
 @shared_task(bind=True, name="complaints.notifications.tasks.outbox_sweep", ignore_result=True)
 def outbox_sweep(self: Task) -> int:
     """Beat, every few seconds: queue every due, undelivered row."""
@@ -69,6 +79,8 @@ def coordinator_digest(self: Task) -> int:
 def _publish(message_id: int, lease: str | None, channel: str) -> None:
     """Queue a row on its channel's queue: a fresh row with one quick broker retry, a swept row with its lease."""
     task = deliver_email_message if channel == OutboxChannel.EMAIL else deliver_outbox_message
+    if channel in MESSENGER_CHANNELS:
+        task = deliver_messenger_message
     if lease is None:
         task.apply_async(
             (message_id,), retry=True, retry_policy={"max_retries": 1, "interval_start": 0, "interval_step": 0.2}

@@ -1,10 +1,12 @@
 """Every non-trivial read, split by subject; the old ``selectors.x`` names are re-exported here.
 
 - ``queue``: the reviewer queue, its filters and its one order.
+- ``search``: staff search (``q``): the match and the rank over the stored search documents.
 - ``complaints``: one complaint and its parts (timeline, notes, evidence), in the reader's scope.
 - ``dashboard``: SLA breaches, reviewer load, counts by region and category.
 - ``cases``: the legal case of a complaint (submissions, deadlines, respondents) and the outcome table.
 - ``public_stats``: anonymised public counts behind the publication floor.
+- ``publication``: published cases (the public list, one case's story, dataset rows).
 - ``reference``: elections, categories, regions, stations and staff for forms and pickers.
 """
 
@@ -41,6 +43,7 @@ from complaints.selectors.complaints import (
 from complaints.selectors.dashboard import (
     CountRow,
     counts_by_category_for,
+    counts_by_channel_for,
     counts_by_region_for,
     reviewer_load_for,
     sla_breaches_for,
@@ -56,6 +59,24 @@ from complaints.selectors.documents import (
     with_ancestors,
 )
 from complaints.selectors.public_stats import PublicCell, PublicStats, public_election, public_stats
+from complaints.selectors.publication import (
+    CASE_OUTCOME_KEYS,
+    CASE_OUTCOMES,
+    CaseFilters,
+    PublicStep,
+    case_filter_choices,
+    case_record,
+    iter_published,
+    outcome_label,
+    public_evidence,
+    public_steps,
+    publishable_evidence,
+    published_case_by_slug,
+    published_case_for_staff,
+    published_cases,
+    published_evidence_map,
+    station_of,
+)
 from complaints.selectors.queue import (
     QUEUE_ORDER,
     SLA_CLOCK_STOPPED,
@@ -79,6 +100,7 @@ from complaints.selectors.reference import (
     staff_user_get,
     staff_users,
 )
+from complaints.selectors.search import SEARCH_RANK, Search, search_apply, search_for
 
 __all__ = [
     "NEXT_DEADLINE",
@@ -87,6 +109,22 @@ __all__ = [
     "OutcomeRow",
     "OutcomeTable",
     "PublicOutcomes",
+    "CASE_OUTCOME_KEYS",
+    "CASE_OUTCOMES",
+    "CaseFilters",
+    "PublicStep",
+    "case_filter_choices",
+    "case_record",
+    "iter_published",
+    "outcome_label",
+    "public_evidence",
+    "public_steps",
+    "publishable_evidence",
+    "published_case_by_slug",
+    "published_case_for_staff",
+    "published_cases",
+    "published_evidence_map",
+    "station_of",
     "authorities_for",
     "authority_suggest",
     "case_for",
@@ -103,6 +141,10 @@ __all__ = [
     "PublicCell",
     "PublicStats",
     "QueueFilters",
+    "SEARCH_RANK",
+    "Search",
+    "search_apply",
+    "search_for",
     "SortKey",
     "assignable_staff_for",
     "check_documents_access",
@@ -114,6 +156,7 @@ __all__ = [
     "complaints_reported_by",
     "reporters_with_email",
     "counts_by_category_for",
+    "counts_by_channel_for",
     "counts_by_region_for",
     "document_get_for",
     "document_initial",

@@ -22,6 +22,7 @@ from complaints.models import (
     Reporter,
     Status,
 )
+from complaints.models.complaint import receipt_code_normalize
 from complaints.models.fields import KeyedHashField
 from complaints.selectors.queue import complaints_in_reach
 
@@ -54,7 +55,9 @@ def complaint_by_receipt(*, code: str, secret: str) -> Complaint | None:
     from complaints.access import hash_secret
 
     complaint = (
-        Complaint.objects.select_related("reporter", "category", "election").filter(code=code.strip().upper()).first()
+        Complaint.objects.select_related("reporter", "category", "election")
+        .filter(code=receipt_code_normalize(code))
+        .first()
     )
     if complaint is None:
         hash_secret(secret)  # same work either way: no timing hint that the code exists
@@ -105,7 +108,7 @@ def complaint_for_complainant(*, code: str, user: Any, tracked_ids: list[int]) -
     """A complaint its filer may follow: their own (signed in) or one unlocked with code + secret."""
     complaint = (
         Complaint.objects.select_related("reporter", "election", "category", "polling_station", "unit")
-        .filter(code=code.strip().upper())
+        .filter(code=receipt_code_normalize(code))
         .first()
     )
     if complaint is None:

@@ -15,6 +15,7 @@ from complaints.access import (
 )
 from complaints.models import (
     Category,
+    Channel,
     Complaint,
     TerritorialUnit,
 )
@@ -84,4 +85,15 @@ def counts_by_category_for(*, user: Any, election: int | None = None) -> list[Co
     totals = {row["category_id"]: row["n"] for row in qs.order_by().values("category_id").annotate(n=Count("id"))}
     categories = Category.objects.in_bulk(list(totals))
     rows = [CountRow(categories[pk].code, categories[pk].name, n) for pk, n in totals.items()]
+    return sorted(rows, key=lambda r: (-r.count, r.label))
+
+
+def counts_by_channel_for(*, user: Any, election: int | None = None) -> list[CountRow]:
+    """Complaints in the user's scope by the channel they came in by (web, API, Telegram, SMS, phone...)."""
+    qs = visible_complaints(user)
+    if election:
+        qs = qs.filter(election_id=election)
+    totals = {row["channel"]: row["n"] for row in qs.order_by().values("channel").annotate(n=Count("id"))}
+    labels = dict(Channel.choices)
+    rows = [CountRow(key, str(labels.get(key, key)), n) for key, n in totals.items()]
     return sorted(rows, key=lambda r: (-r.count, r.label))

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Count
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -80,16 +83,20 @@ def _leak(
     return None
 
 
-def suppress_linked(counts: dict[Any, int], groups: list[tuple[list[Any], Any]]) -> set[Any]:
+def suppress_linked(
+    counts: dict[Any, int], groups: list[tuple[list[Any], Any]], also_hide: Iterable[Any] = ()
+) -> set[Any]:
     """The cells to hide: primary suppression (under the floor) plus complementary suppression.
 
     ``groups`` lists cells that add up to a total cell (``None``: a total published elsewhere).
     While working the sums would give a hidden cell away, one more cell of the leaking sum is
     hidden: its smallest shown non-zero member, else its total. Zero cells are shown: a zero
     singles nobody out (and hiding one protects nothing, the sum check sees through it).
+    ``also_hide``: cells hidden from the start for another reason (the differencing guard of
+    filtered counts), protected by complementary suppression like the small ones.
     """
     floor = settings.PUBLIC_STATS_MIN_COUNT
-    hidden = {k for k, n in counts.items() if 0 < n < floor}
+    hidden = {k for k, n in counts.items() if 0 < n < floor} | set(also_hide)
     while (leak := _leak(counts, groups, hidden)) is not None:
         members, total = leak
         candidates = sorted((m for m in members if m not in hidden and counts[m] > 0), key=lambda m: (counts[m], m))
@@ -109,12 +116,36 @@ def suppress_dimension(counts: dict[str, int], total_published: bool) -> dict[st
     return {k: (None if k in hidden else n) for k, n in counts.items()}
 
 
-def _cells(counts: dict[str, int], labels: dict[str, str], total_published: bool) -> list[PublicCell]:
-    published = suppress_dimension(counts, total_published)
+def _cells(counts: dict[str, int], labels: dict[str, str], published: dict[str, int | None]) -> list[PublicCell]:
     return [PublicCell(k, labels.get(k, k or "—"), published[k]) for k in counts]
 
 
-def _top_level_cells(rows: list[Any], key: str, units: dict[str, str], total_published: bool) -> list[PublicCell]:
+# The total as a cell of each dimension's sum, in the guarded (filtered) suppression.
+_TOTAL = ("total",)
+
+
+def suppress_guarded(
+    dimensions: list[dict[str, int]], total: int, guards: list[frozenset[str]], total_hidden: bool
+) -> tuple[list[dict[str, int | None]], bool]:
+    """Filtered counts: each dimension's cells with the total as a cell of its sum, so the total too
+    can be hidden (by the guard, or as a complementary cell); once hidden in one dimension it is
+    hidden in all, and the dimensions are worked again. Returns the cells and whether the total shows.
+    """
+    while True:
+        results: list[dict[str, int | None]] = []
+        for counts, extra in zip(dimensions, guards, strict=True):
+            cells: dict[Any, int] = {**counts, _TOTAL: total}
+            hide = set(extra) | ({_TOTAL} if total_hidden else set())
+            hidden = suppress_linked(cells, [(list(counts), _TOTAL)], also_hide=hide)
+            if _TOTAL in hidden and not total_hidden:
+                break
+            results.append({k: (None if k in hidden else n) for k, n in counts.items()})
+        else:
+            return results, not total_hidden
+        total_hidden = True
+
+
+def _top_level_totals(rows: list[Any], key: str) -> dict[str, int]:
     totals: dict[str, int] = {}
     for row in rows:
         if key == "unit_path":  # "kz/pav/pav-ekibastuz/" -> "pav", the first level below the country
@@ -123,62 +154,149 @@ def _top_level_cells(rows: list[Any], key: str, units: dict[str, str], total_pub
         else:
             top = row[key]
         totals[top] = totals.get(top, 0) + row["n"]
-    cells = _cells(totals, units, total_published)
+    return totals
+
+
+def _sorted(cells: list[PublicCell]) -> list[PublicCell]:
     return sorted(cells, key=lambda c: (-(c.count or 0), c.label))
 
 
-def public_stats(*, election_id: int) -> PublicStats:
+# The public outcome groups: the key a reader filters on, and the statuses each one holds.
+OUTCOME_STATES: dict[str, tuple[str, ...]] = {
+    "in_review": (Status.SUBMITTED, Status.TRIAGED, Status.UNDER_REVIEW, Status.NEEDS_INFO),
+    "substantiated": (Status.SUBSTANTIATED, Status.ESCALATED, Status.RESOLVED),
+    "unsubstantiated": (Status.UNSUBSTANTIATED,),
+    "closed": (Status.CLOSED,),
+}
+OUTCOME_LABELS = {
+    "in_review": _("In review"),
+    "substantiated": _("Substantiated"),
+    "unsubstantiated": _("Not substantiated"),
+    "closed": _("Closed"),
+}
+
+
+@dataclass(frozen=True)
+class CountFilters:
+    """What a reader of the open data narrows the counts to (all optional, combined with AND).
+
+    ``region``: a territorial unit code (its units below included); ``category``: a category
+    code (its sub-categories included); ``outcome``: a key of OUTCOME_STATES; ``date_from`` /
+    ``date_to``: the day the irregularity happened, both included, in the registry's time zone.
+    """
+
+    region: str | None = None
+    category: str | None = None
+    outcome: str | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+
+    def __bool__(self) -> bool:
+        return any(v is not None for v in (self.region, self.category, self.outcome, self.date_from, self.date_to))
+
+    def cache_key(self) -> str:
+        return "|".join(str(v or "") for v in (self.region, self.category, self.outcome, self.date_from, self.date_to))
+
+    def apply(self, qs: QuerySet[Complaint]) -> QuerySet[Complaint]:
+        if self.region:
+            path = TerritorialUnit.objects.filter(code=self.region).values_list("path", flat=True).first()
+            qs = qs.filter(unit_path__startswith=path) if path else qs.none()
+        if self.category:
+            qs = qs.filter(Q(category__code=self.category) | Q(category__code__startswith=self.category + "."))
+        if self.outcome:
+            qs = qs.filter(status__in=OUTCOME_STATES.get(self.outcome, ()))
+        if self.date_from:
+            qs = qs.filter(occurred_at__gte=_day_start(self.date_from))
+        if self.date_to:
+            qs = qs.filter(occurred_at__lt=_day_start(self.date_to + timedelta(days=1)))
+        return qs
+
+
+def _day_start(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+@dataclass(frozen=True)
+class _Raw:
+    total: int
+    by_region: dict[str, int]
+    by_category: dict[str, int]
+    by_outcome: dict[str, int]
+
+
+def _raw_counts(qs: QuerySet[Complaint]) -> _Raw:
+    by_path = list(qs.values("unit_path").annotate(n=Count("id")))
+    by_cat = list(qs.values("category__code", "category__parent__code").annotate(n=Count("id")))
+    counts = {row["status"]: row["n"] for row in qs.values("status").annotate(n=Count("id"))}
+    return _Raw(
+        total=sum(counts.values()),
+        by_region=_top_level_totals(by_path, "unit_path"),
+        by_category=_top_level_totals(
+            [{"top": r["category__parent__code"] or r["category__code"], "n": r["n"]} for r in by_cat], "top"
+        ),
+        by_outcome={k: sum(counts.get(s, 0) for s in states) for k, states in OUTCOME_STATES.items()},
+    )
+
+
+def _guards(raw: _Raw, whole: _Raw) -> tuple[bool, list[frozenset[str]]]:
+    """The differencing guard of filtered counts: whether to hide the total, and which cells, so that
+    subtracting a filtered figure from the election-wide one never gives a small count (0 < d < floor)."""
+    floor = settings.PUBLIC_STATS_MIN_COUNT
+
+    def small(part: int, of: int) -> bool:
+        return 0 < of - part < floor
+
+    def cells(part: dict[str, int], of: dict[str, int]) -> frozenset[str]:
+        return frozenset(k for k, n in part.items() if small(n, of.get(k, 0)))
+
+    guarded = [
+        cells(raw.by_region, whole.by_region),
+        cells(raw.by_category, whole.by_category),
+        cells(raw.by_outcome, whole.by_outcome),
+    ]
+    return small(raw.total, whole.total), guarded
+
+
+def public_stats(*, election_id: int, filters: CountFilters | None = None) -> PublicStats:
     """Anonymised counts for the public, computed once per PUBLIC_STATS_CACHE_SECONDS and language.
 
     The page, its CSV and the API share the figures: a burst of requests costs one computation.
+    ``filters`` (the open-data counts) narrow the complaints counted; see ``_public_stats``.
     """
-    key = f"public-stats:{election_id}:{get_language() or settings.LANGUAGE_CODE}"
+    narrowed = filters.cache_key() if filters else ""
+    key = f"public-stats:{election_id}:{get_language() or settings.LANGUAGE_CODE}:{narrowed}"
     stats = cache.get(key)
     if stats is None:
-        stats = _public_stats(election_id)
+        stats = _public_stats(election_id, filters or None)
         cache.set(key, stats, settings.PUBLIC_STATS_CACHE_SECONDS)
     return stats
 
 
-def _public_stats(election_id: int) -> PublicStats:
-    """Anonymised counts for the public: by region, top-level category and outcome."""
+def _public_stats(election_id: int, filters: CountFilters | None = None) -> PublicStats:
+    """Anonymised counts for the public: by region, top-level category and outcome.
 
+    Filtered counts pass the same floor and complementary suppression, and one more rule: a
+    filtered figure that differs from its election-wide figure by less than the floor is
+    hidden too (the guard), so subtracting one from the other gives no small count away.
+    """
     qs = Complaint.objects.filter(election_id=election_id).exclude(status__in=PUBLIC_EXCLUDED).order_by()
-    by_path = list(qs.values("unit_path").annotate(n=Count("id")))
-    by_cat = list(qs.values("category__code", "category__parent__code").annotate(n=Count("id")))
-    by_status = list(qs.values("status").annotate(n=Count("id")))
+    raw = _raw_counts(filters.apply(qs) if filters else qs)
+    dimensions = [raw.by_region, raw.by_category, raw.by_outcome]
+    total: int | None = _suppress(raw.total)
+    if filters:
+        hide_total, guarded = _guards(raw, _raw_counts(qs))
+        published, shown = suppress_guarded(dimensions, raw.total, guarded, total is None or hide_total)
+        total = raw.total if shown else None
+    else:
+        published = [suppress_dimension(counts, total is not None) for counts in dimensions]
     regions = {u.code: u.name for u in TerritorialUnit.objects.filter(level="region")}
     categories = {c.code: c.name for c in Category.objects.filter(parent__isnull=True)}
-    outcome = {
-        "in_review": [Status.SUBMITTED, Status.TRIAGED, Status.UNDER_REVIEW, Status.NEEDS_INFO],
-        "substantiated": [Status.SUBSTANTIATED, Status.ESCALATED, Status.RESOLVED],
-        "unsubstantiated": [Status.UNSUBSTANTIATED],
-        "closed": [Status.CLOSED],
-    }
-    labels = {
-        "in_review": _("In review"),
-        "substantiated": _("Substantiated"),
-        "unsubstantiated": _("Not substantiated"),
-        "closed": _("Closed"),
-    }
-    counts = {row["status"]: row["n"] for row in by_status}
-    total = _suppress(sum(counts.values()))
-    published = total is not None
-    outcomes = _cells(
-        {k: sum(counts.get(s, 0) for s in states) for k, states in outcome.items()},
-        {k: str(v) for k, v in labels.items()},
-        published,
-    )
+    labels = {k: str(v) for k, v in OUTCOME_LABELS.items()}
     return PublicStats(
         total=total,
-        by_region=_top_level_cells(by_path, "unit_path", regions, published),
-        by_category=_top_level_cells(
-            [{"top": r["category__parent__code"] or r["category__code"], "n": r["n"]} for r in by_cat],
-            "top",
-            categories,
-            published,
-        ),
-        by_outcome=outcomes,
+        by_region=_sorted(_cells(raw.by_region, regions, published[0])),
+        by_category=_sorted(_cells(raw.by_category, categories, published[1])),
+        by_outcome=_cells(raw.by_outcome, labels, published[2]),
     )
 
 

@@ -22,6 +22,7 @@ from complaints.models import (
 )
 from complaints.models import complaint as complaint_model
 from complaints.selectors.cases import NEXT_DEADLINE, deadline_within_q
+from complaints.selectors.search import SEARCH_RANK, search_apply, search_for
 
 
 @dataclass
@@ -31,16 +32,24 @@ class QueueFilters:
     region: str | None = None  # a territorial unit code; covers its descendants
     election: int | None = None
     severity: int | None = None
+    channel: str | None = None  # the source channel (web, api, telegram, sms, phone, ...)
     assignee: str | None = None  # a user id, a username, "me" or "none"
     overdue: bool = False
     due_soon: bool = False
     updated_since: datetime | None = None
-    q: str | None = None  # receipt code or polling station number
+    q: str | None = None  # staff search: words, a place, a receipt code or a station number (selectors.search)
     deadline_within: timedelta | None = None  # a statutory case deadline due within this (see selectors.cases)
+    created_from: datetime | None = None  # filed at or after this instant (the dashboard's time-series bars)
+    created_to: datetime | None = None  # filed before this instant (exclusive)
 
 
 def complaints_in_reach(user: Any) -> QuerySet[Complaint]:
-    return visible_complaints(user).select_related("election", "category", "polling_station", "unit", "assignee")
+    # The search document is for the database to match, never read into Python.
+    return (
+        visible_complaints(user)
+        .select_related("election", "category", "polling_station", "unit", "assignee")
+        .defer("search_vector")
+    )
 
 
 def _filter_place_and_kind(qs: QuerySet[Complaint], f: QueueFilters) -> QuerySet[Complaint]:
@@ -53,9 +62,8 @@ def _filter_place_and_kind(qs: QuerySet[Complaint], f: QueueFilters) -> QuerySet
         qs = qs.filter(election_id=f.election)
     if f.severity:
         qs = qs.filter(severity=f.severity)
-    if f.q:
-        term = f.q.strip()
-        qs = qs.filter(Q(code__iexact=term) | Q(polling_station__number=term))
+    if f.channel:
+        qs = qs.filter(channel=f.channel)
     return qs
 
 
@@ -80,6 +88,15 @@ def _filter_work(qs: QuerySet[Complaint], f: QueueFilters, user: Any, now: datet
         qs = qs.filter(updated_at__gte=f.updated_since)
     if f.deadline_within is not None:
         qs = qs.filter(deadline_within_q(f.deadline_within, now))
+    return _filter_created(qs, f)
+
+
+def _filter_created(qs: QuerySet[Complaint], f: QueueFilters) -> QuerySet[Complaint]:
+    """When it was filed: ``created_from`` included, ``created_to`` excluded (a day or an hour of a bar)."""
+    if f.created_from is not None:
+        qs = qs.filter(created_at__gte=f.created_from)
+    if f.created_to is not None:
+        qs = qs.filter(created_at__lt=f.created_to)
     return qs
 
 
@@ -126,7 +143,15 @@ def complaint_queue_for(*, user: Any, filters: QueueFilters | None = None) -> Qu
     """
     f = filters or QueueFilters()
     qs = _filter_work(_filter_place_and_kind(complaints_in_reach(user), f), f, user, timezone.now())
-    return qs.order_by(*queue_ordering())
+    return _searched(qs, f, user)
+
+
+def _searched(qs: QuerySet[Complaint], f: QueueFilters, user: Any) -> QuerySet[Complaint]:
+    """In QUEUE_ORDER; with a search, the best matches first, QUEUE_ORDER among equals (a total order)."""
+    search = search_for(user=user, q=f.q or "")
+    if search is None:
+        return qs.order_by(*queue_ordering())
+    return search_apply(qs, search).order_by(F(SEARCH_RANK).desc(), *queue_ordering())
 
 
 def with_case_deadline(qs: QuerySet[Complaint], *, by_deadline: bool = False) -> QuerySet[Complaint]:
@@ -146,7 +171,18 @@ def status_counts_for(*, user: Any, filters: QueueFilters | None = None) -> dict
     f = filters or QueueFilters()
     f = QueueFilters(**{**f.__dict__, "status": None})
     qs = _filter_work(_filter_place_and_kind(visible_complaints(user), f), f, user, timezone.now())
+    qs = search_apply(qs, search_for(user=user, q=f.q or ""), ranked=False)
     rows = qs.order_by().values("status").annotate(n=Count("id"))
     counts = {s.value: 0 for s in Status}
     counts.update({row["status"]: row["n"] for row in rows})
     return counts
+
+
+def queue_page_rows(*, user: Any, filters: QueueFilters | None = None) -> QuerySet[Complaint]:
+    """The rows of the web queue page, in its order: what the page shows and what its exports hold.
+
+    The queue with each complaint's next statutory deadline; filtered to "a statutory deadline
+    within ...", ordered by that deadline (see ``with_case_deadline``).
+    """
+    f = filters or QueueFilters()
+    return with_case_deadline(complaint_queue_for(user=user, filters=f), by_deadline=f.deadline_within is not None)

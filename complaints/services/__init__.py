@@ -11,6 +11,8 @@ from complaints.errors import (
     EvidenceRejected,
     EvidenceTooLarge,
     EvidenceTypeNotAllowed,
+    IdentityInPublicText,
+    PublicationWarnings,
     ReplayRefused,
     ServiceError,
     StaleVersion,
@@ -30,6 +32,12 @@ from complaints.services.cases import (
     submission_from_escalation,
     submission_record_outcome,
 )
+from complaints.services.channels import (
+    complaint_follow,
+    contact_address_get_or_create,
+    contact_find,
+    contact_unfollow_all,
+)
 from complaints.services.documents import document_generate
 from complaints.services.evidence import (
     ALLOWED_EVIDENCE_TYPES,
@@ -39,9 +47,21 @@ from complaints.services.evidence import (
     evidence_name,
     sanitize_filename,
 )
+from complaints.services.evidence_copies import evidence_copies_due, evidence_copy_make
 from complaints.services.filing import Filing, complaint_file
+from complaints.services.held import (
+    held_upload_create,
+    held_uploads_delete,
+    held_uploads_find,
+    held_uploads_forget,
+    held_uploads_opened,
+    held_uploads_purge,
+    held_uploads_refresh,
+    new_holder,
+)
 from complaints.services.housekeeping import housekeeping_purge
-from complaints.services.notes import note_add, reporter_reveal
+from complaints.services.notes import note_add, reporter_reveal, reporter_reveal_export
+from complaints.services.publication import case_publish, case_unpublish, identity_found, publication_warnings
 from complaints.services.retention import (
     PurgeResult,
     identities_purge,
@@ -49,8 +69,17 @@ from complaints.services.retention import (
     identities_purge_for_email,
     reporter_identity_purge,
 )
+from complaints.services.search import search_index_rebuild, search_index_refresh, search_index_refresh_units
 from complaints.services.sla import sla_breach_mark, sla_check
 from complaints.services.staff import record_scope_change, scope_snapshot, staff_set_scope
+from complaints.services.telegram_updates import (
+    set_update_publisher,
+    telegram_housekeeping,
+    telegram_poll_offset,
+    telegram_update_process,
+    telegram_update_receive,
+    telegram_updates_due,
+)
 from complaints.services.transitions import complaint_answer, complaint_transition
 from complaints.services.webhooks import (
     outbox_replay,
@@ -61,6 +90,19 @@ from complaints.services.webhooks import (
 )
 
 __all__ = [
+    "search_index_rebuild",
+    "search_index_refresh",
+    "search_index_refresh_units",
+    "complaint_follow",
+    "contact_address_get_or_create",
+    "contact_find",
+    "contact_unfollow_all",
+    "set_update_publisher",
+    "telegram_housekeeping",
+    "telegram_poll_offset",
+    "telegram_update_process",
+    "telegram_update_receive",
+    "telegram_updates_due",
     "case_deadlines_check",
     "deadline_compute",
     "deadline_warn",
@@ -75,6 +117,12 @@ __all__ = [
     "Actor",
     "ComplainantActor",
     "ComplaintClosed",
+    "IdentityInPublicText",
+    "PublicationWarnings",
+    "case_publish",
+    "case_unpublish",
+    "identity_found",
+    "publication_warnings",
     "EvidenceRejected",
     "EvidenceTooLarge",
     "EvidenceTypeNotAllowed",
@@ -93,9 +141,19 @@ __all__ = [
     "complaint_transition",
     "document_generate",
     "evidence_attach",
+    "evidence_copies_due",
+    "evidence_copy_make",
     "evidence_inspect",
     "evidence_name",
     "hash_secret",
+    "held_upload_create",
+    "held_uploads_delete",
+    "held_uploads_find",
+    "held_uploads_forget",
+    "held_uploads_opened",
+    "held_uploads_purge",
+    "held_uploads_refresh",
+    "new_holder",
     "housekeeping_purge",
     "identities_purge",
     "identities_purge_due",
@@ -106,6 +164,7 @@ __all__ = [
     "record_scope_change",
     "reporter_identity_purge",
     "reporter_reveal",
+    "reporter_reveal_export",
     "sanitize_filename",
     "scope_snapshot",
     "sla_breach_mark",

@@ -11,6 +11,7 @@ the type read from its bytes (``photo\u202egpj.exe`` holding a JPEG is ``photogp
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import re
@@ -27,6 +28,7 @@ import filetype
 import pypdf
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
 from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
 
@@ -39,8 +41,9 @@ from complaints.errors import (
     EvidenceTooLarge,
     EvidenceTypeNotAllowed,
 )
-from complaints.models import Complaint, Evidence
+from complaints.models import Complaint, Evidence, EvidenceCopyState
 from complaints.services._common import actor_roles, actor_user, lock_complaint, touch_complaint
+from complaints.services.evidence_copies import copy_dispatch, copy_state_at_intake
 from complaints.services.files import files_follow_transaction as files_follow_transaction  # its old home
 from complaints.services.files import store_file
 from complaints.sizes import over_limit
@@ -582,10 +585,14 @@ def attach_upload(*, complaint: Complaint, upload: UploadedFile, user: Any) -> E
         content_type=mime,
         original_name=name,
         uploaded_by=user,
+        public_state=copy_state_at_intake(mime),
     )
     upload.seek(0)
     _store(evidence, f"{uuid.uuid4().hex}.{inspected.extension}", upload)
     evidence.save(force_insert=True)
+    if evidence.public_state == EvidenceCopyState.PENDING:
+        # The stripped copy is made by a task once the file's row is committed (and swept if that is lost).
+        transaction.on_commit(functools.partial(copy_dispatch, evidence.pk))
     audit_append(
         complaint=complaint,
         action="evidence",

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
@@ -17,6 +18,7 @@ from complaints.access import hash_secret
 from complaints.audit import audit_append
 from complaints.errors import ValidationFailed
 from complaints.events import EventType
+from complaints.metrics import FILINGS
 from complaints.models import (
     Category,
     Channel,
@@ -32,6 +34,7 @@ from complaints.models.complaint import DESCRIPTION_MAX_LENGTH
 from complaints.notifications.outbox import outbox_record
 from complaints.services._common import sla_due
 from complaints.services.evidence import attach_upload, evidence_inspect, files_follow_transaction
+from complaints.services.search import search_index_refresh
 from complaints.text import ASCII_TRIM
 
 
@@ -42,12 +45,17 @@ class Filing:
     secret: str
 
 
-def _resolve_place(
-    polling_station: PollingStation | None, unit: TerritorialUnit | None, place_text: str
+def place_check(
+    *, polling_station: PollingStation | None, unit: TerritorialUnit | None, place_text: str
 ) -> TerritorialUnit | None:
+    """The unit a complaint is filed under; refuse a complaint that says nowhere, or two places that disagree."""
     if polling_station is None and unit is None and not place_text.strip():
         raise ValidationFailed(
-            _("Say where it happened: choose a polling station or describe the place."), "place_text"
+            _(
+                "Say where it happened. One of these is required: the polling station, the region, "
+                "or the place in your own words."
+            ),
+            "place_text",
         )
     if polling_station is not None:
         if unit is not None and not polling_station.unit.path.startswith(unit.path):
@@ -93,6 +101,11 @@ def _validate_filing(*, election: Election, category: Category, occurred_at: dat
     if not category.is_active:
         raise ValidationFailed(_("This category is no longer in use; choose another."), "category")
     occurred_at_check(election=election, occurred_at=occurred_at)
+    description_check(description)
+
+
+def description_check(description: str) -> None:
+    """Refuse a description too short to act on, or over the limit, naming ``description``."""
     if len(description.strip()) < 10:
         raise ValidationFailed(_("Describe what happened in at least 10 characters."), "description")
     if len(description.strip()) > DESCRIPTION_MAX_LENGTH:
@@ -131,7 +144,7 @@ def complaint_file(
     The evidence files follow the transaction: if it does not commit, none is left on disk.
     """
     _validate_filing(election=election, category=category, occurred_at=occurred_at, description=description)
-    place_unit = _resolve_place(polling_station, unit, place_text)
+    place_unit = place_check(polling_station=polling_station, unit=unit, place_text=place_text)
     for upload in files:  # refuse a bad file before anything is stored
         evidence_inspect(upload)
     severity = int(severity or category.default_severity)
@@ -179,5 +192,8 @@ def complaint_file(
     )
     for upload in files:
         attach_upload(complaint=complaint, upload=upload, user=None if anonymous else user)
+    search_index_refresh(complaint_ids=[complaint.pk])
     outbox_record(complaint=complaint, event_type=EventType.SUBMITTED)
+    # Counted once it is committed (robust: a metrics failure never fails the filing).
+    transaction.on_commit(FILINGS.labels(channel=channel).inc, robust=True)
     return Filing(complaint=complaint, secret=secret)

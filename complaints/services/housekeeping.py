@@ -9,6 +9,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from complaints.models import IdempotencyRecord, WebhookDelivery
+from complaints.services.held import held_uploads_purge
 from complaints.services.retention import identities_purge_due
 
 
@@ -17,7 +18,8 @@ def housekeeping_purge(*, now: datetime | None = None) -> dict[str, int]:
     window is hours, not weeks), old webhook delivery log rows, and the login-throttling
     logs (each login's IP address and browser string) after ``AXES_LOG_RETENTION_DAYS``;
     and the reporters' identity in elections whose dispute window has closed (audited,
-    ``services.retention``). Safe to run twice."""
+    ``services.retention``); and expired held uploads of filing forms (also swept every
+    quarter of an hour, ``services.held``). Safe to run twice."""
     now = now or timezone.now()
     idempotency, _ = IdempotencyRecord.objects.filter(
         created_at__lt=now - timedelta(hours=settings.IDEMPOTENCY_KEEP_HOURS)
@@ -37,4 +39,5 @@ def housekeeping_purge(*, now: datetime | None = None) -> dict[str, int]:
         "axes_access_logs": logs,
         "axes_access_failure_logs": failures,
         "identities_purged": identities_purge_due(now=now),
+        "held_uploads": held_uploads_purge(now=now),
     }

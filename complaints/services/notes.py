@@ -13,6 +13,7 @@ from complaints.events import EventType
 from complaints.models import Complaint, Note, NoteVisibility, Reporter
 from complaints.notifications.outbox import outbox_record
 from complaints.services._common import actor_roles, actor_user, lock_complaint, touch_complaint
+from complaints.services.search import search_index_refresh
 from complaints.text import ASCII_TRIM
 
 
@@ -42,6 +43,7 @@ def note_add(*, complaint: Complaint, actor: Actor, body: str, visibility: str =
         payload={"note": note.pk, "visibility": visibility},
     )
     touch_complaint(complaint)
+    search_index_refresh(complaint_ids=[complaint.pk])
     if visibility == NoteVisibility.COMPLAINANT and not from_complainant:
         outbox_record(complaint=complaint, event_type=EventType.MESSAGE, context={"message": note.body})
     return note
@@ -73,3 +75,35 @@ def reporter_reveal(*, complaint: Complaint, actor: Actor, purpose: str) -> Repo
     locked = lock_complaint(complaint, None)
     audit_append(complaint=locked, action="identity_viewed", actor=actor, payload={"purpose": purpose})
     return locked.reporter
+
+
+@transaction.atomic
+def reporter_reveal_export(*, complaint_ids: list[int], actor: Actor, purpose: str) -> list[str]:
+    """Audit an export of the reporters' identity: one ``identity_viewed`` event per complaint.
+
+    The chain is per complaint, so each exported complaint's own chain records who saw its
+    reporter, why, and that it was through an export. Complaints the actor does not work on
+    as staff (e.g. one they filed themselves) are skipped. Returns the receipt codes audited:
+    only those may carry identity in the export. All events commit, or none.
+    """
+    if not can_view_identity(actor):
+        raise workflow.NotAllowed(_("You may not see who filed these complaints."))
+    purpose = _check_purpose(purpose)
+    locked = (
+        Complaint.objects.select_for_update(of=("self",))
+        .select_related("category", "reporter")
+        .filter(pk__in=complaint_ids)
+        .order_by("pk")
+    )
+    audited: list[str] = []
+    for complaint in locked:
+        if not roles_for(actor, complaint) & workflow.STAFF:
+            continue
+        audit_append(
+            complaint=complaint,
+            action="identity_viewed",
+            actor=actor,
+            payload={"purpose": purpose, "via": "export"},
+        )
+        audited.append(complaint.code)
+    return audited

@@ -1,7 +1,9 @@
 """Retention: erasing reporters' identity and contact once an election's dispute window has closed.
 
 What is erased: the name, email and phone (and their lookup hash), the link to the filer's
-account, and the complainant's address on sent notification rows. What is kept: the
+account, the complainant's address on sent notification rows, and the complaint's link to
+any contact channel it is followed on (a Telegram chat, a phone for SMS): its updates stop,
+and an address that follows nothing else any more is deleted with its conversation. What is kept: the
 complaint, its evidence, notes and audit chain, and the follow-up secret's hash, so the
 filer can still follow up with the receipt code and secret. Each erasure appends one
 ``identity_purged`` audit event to the complaint's chain; its payload names which kinds of
@@ -21,7 +23,16 @@ from django.utils.translation import gettext as _
 
 from complaints.audit import audit_append
 from complaints.errors import ValidationFailed
-from complaints.models import Complaint, Election, OutboxChannel, OutboxMessage, OutboxStatus, Reporter
+from complaints.models import (
+    Complaint,
+    ComplaintContact,
+    ContactAddress,
+    Election,
+    OutboxChannel,
+    OutboxMessage,
+    OutboxStatus,
+    Reporter,
+)
 from complaints.selectors import reporters_with_email
 from complaints.services._common import lock_complaint
 
@@ -38,7 +49,7 @@ class PurgeResult:
 
 def _holding_identity() -> Q:
     # Encrypted columns can be compared with "" only: an empty value is stored empty.
-    return ~Q(full_name="") | ~Q(email="") | ~Q(phone="") | Q(user__isnull=False)
+    return ~Q(full_name="") | ~Q(email="") | ~Q(phone="") | Q(user__isnull=False) | Q(complaint__contacts__isnull=False)
 
 
 def identity_window_closed(election: Election, now: datetime | None = None) -> bool:
@@ -47,13 +58,23 @@ def identity_window_closed(election: Election, now: datetime | None = None) -> b
 
 
 def reporters_holding_identity(*, election: Election) -> QuerySet[Reporter]:
-    return Reporter.objects.filter(complaint__election=election).filter(_holding_identity())
+    return Reporter.objects.filter(complaint__election=election).filter(_holding_identity()).distinct()
 
 
 def _erased_kinds(reporter: Reporter) -> list[str]:
     present = {"name": reporter.full_name, "email": reporter.email, "phone": reporter.phone}
     kinds = [kind for kind, value in present.items() if value]
-    return [*kinds, "account"] if reporter.user_id else kinds
+    kinds = [*kinds, "account"] if reporter.user_id else kinds
+    channels = ComplaintContact.objects.filter(complaint_id=reporter.pk).values_list("contact__kind", flat=True)
+    return [*kinds, *sorted({f"contact:{kind}" for kind in channels})]
+
+
+def _contacts_forget(complaint: Complaint) -> None:
+    """Unlink the complaint's contact channels, and delete the addresses left following nothing."""
+    contact_ids = list(ComplaintContact.objects.filter(complaint=complaint).values_list("contact_id", flat=True))
+    ComplaintContact.objects.filter(complaint=complaint).delete()
+    # Rows already written to a deleted address keep their record, without it (on_delete SET_NULL).
+    ContactAddress.objects.filter(pk__in=contact_ids, follows__isnull=True).delete()
 
 
 def reporter_identity_purge(*, complaint_id: int, reason: str) -> bool:
@@ -72,6 +93,7 @@ def reporter_identity_purge(*, complaint_id: int, reason: str) -> bool:
                 status=OutboxStatus.PENDING
             )
             sent.filter(recipient__in=addresses).update(recipient="")
+        _contacts_forget(locked)
         reporter.full_name = reporter.email = reporter.phone = ""
         reporter.user = None
         reporter.save(update_fields=["full_name", "email", "phone", "email_hash", "user"])

@@ -10,6 +10,7 @@ from django.utils import timezone
 from complaints import workflow
 from complaints.audit import audit_append
 from complaints.events import EventType
+from complaints.metrics import SLA_BREACHES
 from complaints.models import Complaint
 from complaints.notifications.outbox import outbox_record
 from complaints.services._common import lock_complaint, save_complaint
@@ -37,6 +38,7 @@ def sla_breach_mark(*, complaint_id: int, now: datetime) -> bool:
             payload={"due_at": complaint.due_at.isoformat() if complaint.due_at else None},
         )
         outbox_record(complaint=complaint, event_type=EventType.SLA_BREACHED)
+        transaction.on_commit(SLA_BREACHES.inc, robust=True)
         return True
 
 

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from complaints.errors import ServiceError
 from complaints.models import PollingStation, TerritorialUnit, UnitLevel
+from complaints.services.search import search_index_refresh
 
 REQUIRED_COLUMNS = ("region_code", "district_code", "station_number", "address")
 NAME_COLUMNS = tuple(f"{level}_name_{lang}" for level in ("region", "district") for lang in ("ru", "kk", "en"))
@@ -494,6 +495,8 @@ def _upsert_station(unit: TerritorialUnit, row: StationRow, update_existing: boo
     for name in changed:
         setattr(station, name, wanted[name])
     station.save(update_fields=changed)
+    if "address" in changed:  # the address is part of its complaints' search documents
+        search_index_refresh(complaint_ids=station.complaints.values_list("pk", flat=True))
     result.stations_updated += 1
 
 

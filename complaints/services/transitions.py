@@ -20,6 +20,7 @@ from complaints.notifications.outbox import outbox_record_events
 from complaints.services._common import actor_roles, actor_user, lock_complaint, save_complaint
 from complaints.services.cases import submission_from_escalation
 from complaints.services.evidence import evidence_attach, files_follow_transaction
+from complaints.services.search import search_index_refresh
 from complaints.text import ASCII_TRIM
 from complaints.workflow import Effect, Requirement
 
@@ -124,6 +125,7 @@ def _record(
             visibility=NoteVisibility.COMPLAINANT,
             from_complainant=Effect.NOTE_FROM_COMPLAINANT in transition.effects,
         )
+        search_index_refresh(complaint_ids=[complaint.pk])
     context = {
         "action": transition.action,
         "from": source,

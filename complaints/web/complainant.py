@@ -24,8 +24,8 @@ from complaints import selectors, services, workflow
 from complaints.access import access_for
 from complaints.api.throttling import AnonFilingThrottle, AnonStatusThrottle
 from complaints.models import Channel, Complaint
-from complaints.web import privacy
-from complaints.web.forms import AnswerForm, EvidenceForm, FilingForm, StatusLookupForm, WithdrawForm
+from complaints.web import held, privacy
+from complaints.web.forms import PLACE_RULE_ID, AnswerForm, EvidenceForm, FilingForm, StatusLookupForm, WithdrawForm
 from complaints.web.limits import throttled
 from complaints.web.presenters import timeline_entries
 from complaints.web.receipts import receipt_context
@@ -51,7 +51,7 @@ def home(request: HttpRequest) -> HttpResponse:
 # --- filing ---------------------------------------------------------------------
 
 
-def _filing_kwargs(request: HttpRequest, form: FilingForm) -> dict[str, Any]:
+def _filing_kwargs(request: HttpRequest, form: FilingForm, held_files: list[Any]) -> dict[str, Any]:
     data = form.cleaned_data
     named = data["identity"] == "named"
     return {
@@ -69,7 +69,7 @@ def _filing_kwargs(request: HttpRequest, form: FilingForm) -> dict[str, Any]:
         "email": data.get("email", "") if named else "",
         "phone": data.get("phone", "") if named else "",
         "language": (get_language() or settings.LANGUAGE_CODE)[:2],
-        "files": data.get("files") or [],
+        "files": [*held_files, *(data.get("files") or [])],  # those attached earlier first
     }
 
 
@@ -77,42 +77,72 @@ def _wants_json(request: HttpRequest) -> bool:
     return "application/json" in request.headers.get("Accept", "")
 
 
+def _file_with_held(request: HttpRequest, form: FilingForm, attachments: held.Attachments) -> Any:
+    """File the complaint with the held files and the new ones; None (errors on the form) if refused."""
+    with services.held_uploads_opened(keys=attachments.keys, holder=attachments.holder) as opened:
+        if opened.lost:  # gone or altered since the form was shown: never file without them unsaid
+            lost = set(opened.lost)
+            held.report_lost(form, [h.original_name for h in attachments.kept if h.key in lost])
+            attachments.kept = [h for h in attachments.kept if h.key not in lost]
+            return None
+        try:
+            filing = services.complaint_file(**_filing_kwargs(request, form, opened.uploads))
+        except services.ServiceError as exc:
+            _add_service_error(form, exc)
+            return None
+    services.held_uploads_delete(keys=attachments.keys, holder=attachments.holder)
+    return filing
+
+
+def _filed(request: HttpRequest, filing: services.Filing) -> HttpResponse:
+    complaint = filing.complaint
+    url = reverse("web-receipt")
+    done = JsonResponse({"ok": True, "redirect": url}) if _wants_json(request) else redirect(url)
+    # Neither the code nor the secret is stored on the server: the receipt page gets
+    # them from a short-lived cookie, which the response showing them deletes.
+    secret = filing.secret if complaint.reporter.user_id is None else ""
+    privacy.receipt_keep(done, code=complaint.code, secret=secret)
+    return done
+
+
 @never_cache
 @require_http_methods(["GET", "POST"])
 def complaint_file(request: HttpRequest) -> HttpResponse:
-    """The filing form. Works as a plain multipart POST; app.js upgrades it (progress, draft)."""
+    """The filing form. Works as a plain multipart POST; app.js upgrades it (progress, draft).
+
+    Re-shown after an error, the form keeps the files it was sent: held on the server
+    (``web.held``), listed as attached, filed with the complaint when it is sent again.
+    """
+    attachments = held.Attachments(holder=privacy.held_holder(request))
     status = 200
     if request.method == "POST":
         if (refused := throttled(request, AnonFilingThrottle)) is not None:
             return refused
-        form = FilingForm(request.POST, request.FILES, user=request.user)
-        if form.is_valid():
-            try:
-                filing = services.complaint_file(**_filing_kwargs(request, form))
-            except services.ServiceError as exc:
-                _add_service_error(form, exc)
-            else:
-                complaint = filing.complaint
-                url = reverse("web-receipt")
-                done = JsonResponse({"ok": True, "redirect": url}) if _wants_json(request) else redirect(url)
-                # Neither the code nor the secret is stored on the server: the receipt page gets
-                # them from a short-lived cookie, which the response showing them deletes.
-                secret = filing.secret if complaint.reporter.user_id is None else ""
-                privacy.receipt_keep(done, code=complaint.code, secret=secret)
-                return done
-        if _wants_json(request):
+        attachments = held.attachments_from(request, attachments.holder)
+        form = FilingForm(request.POST, request.FILES, user=request.user, held_count=len(attachments.kept))
+        held.report_lost(form, [ref.name for ref in attachments.lost])
+        if form.is_valid() and (filing := _file_with_held(request, form, attachments)) is not None:
+            return _filed(request, filing)
+        if _wants_json(request):  # the script keeps its files and sends them again
             return JsonResponse({"ok": False, "errors": form.errors.get_json_data()}, status=400)
+        held.hold_new(form, attachments)
         status = 400
     else:
         form = FilingForm(user=request.user)
     context = {
         "form": form,
-        "categories": list(form.fields["category"].queryset),  # type: ignore[attr-defined]
+        "category_groups": form.category_groups(),
+        "held_files": attachments.entries(),
         "max_mb": settings.EVIDENCE_MAX_BYTES // 2**20,
         "max_bytes": settings.EVIDENCE_MAX_BYTES,
         "accept": ",".join(sorted(services.ALLOWED_EVIDENCE_TYPES)),
+        "place_rule_id": PLACE_RULE_ID,
     }
-    return render(request, "complaints/file.html", context, status=status)
+    response = render(request, "complaints/file.html", context, status=status)
+    if attachments.kept and attachments.holder:
+        services.held_uploads_refresh(keys=attachments.keys, holder=attachments.holder)
+        privacy.held_holder_keep(response, attachments.holder)
+    return response
 
 
 @require_GET
@@ -292,6 +322,7 @@ def device_forget(request: HttpRequest) -> HttpResponse:
     ``Clear-Site-Data`` does it in browsers that support it; the page's script clears the
     storage the app uses (the filing draft) where they do not.
     """
+    services.held_uploads_forget(holder=privacy.held_holder(request))  # files held for a filing form
     logout(request)  # flushes the session and makes this request anonymous
     response = render(request, "complaints/device_forgotten.html")
     privacy.forget_browser_state(response)

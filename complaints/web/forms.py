@@ -3,24 +3,27 @@ go through ``services.complaint_transition``."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
 from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext_lazy as _
 
-from complaints import selectors
-from complaints.errors import ValidationFailed
-from complaints.models import Category, Election, PollingStation, Severity, Status, TerritorialUnit
+from complaints import selectors, textsearch
+from complaints.errors import EvidenceRejected, ValidationFailed
+from complaints.models import Category, Channel, Election, PollingStation, Severity, Status, TerritorialUnit
 from complaints.models import NoteVisibility as Visibility
-from complaints.models.complaint import DESCRIPTION_MAX_LENGTH
-from complaints.services.filing import occurred_at_check
+from complaints.models.complaint import DESCRIPTION_MAX_LENGTH, receipt_code_normalize
+from complaints.services.evidence import evidence_inspect
+from complaints.services.filing import description_check, occurred_at_check, place_check
 from complaints.text import MultiLineFormField, OneLineFormField
 from complaints.workflow import Requirement, Transition
 
 MAX_FILES = 10
+PLACE_RULE_ID = "place-rule"  # the hint saying one of station, region and place is required
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 
 
@@ -55,7 +58,8 @@ class FilingForm(forms.Form):
     category = forms.ModelChoiceField(
         label=_("What kind of violation?"),
         queryset=Category.objects.none(),
-        widget=forms.RadioSelect,
+        empty_label=_("— choose the kind of violation —"),
+        help_text=_("Grouped by kind. If none fits, choose “other” in the closest group."),
         error_messages={"required": _("Choose the kind of violation.")},
     )
     station = OneLineFormField(
@@ -106,20 +110,76 @@ class FilingForm(forms.Form):
     email = forms.EmailField(label=_("Email"), required=False)
     phone = OneLineFormField(label=_("Phone"), required=False, max_length=40)
 
-    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: Any = None, held_count: int = 0, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         elections = selectors.filing_elections()
         fields: Any = self.fields
         fields["election"].queryset = elections
         fields["category"].queryset = selectors.filing_categories()
         fields["region"].queryset = selectors.filing_regions()
+        # One of station, region and place is required: each says so and points at the rule.
+        for name in ("region", "place_text"):
+            fields[name].widget.attrs["aria-describedby"] = f"{PLACE_RULE_ID} id_{name}_helptext"
         self.station_matches: list[PollingStation] = []
+        self.held_count = held_count  # files attached earlier and held on the server (web.held)
+        self.accepted_files: list[UploadedFile] = []
         if not self.is_bound:
             first = elections.first()
             self.initial.setdefault("election", first.pk if first else None)
             self.initial.setdefault("occurred_at", _local_now())
             if getattr(user, "is_authenticated", False):
                 self.initial.setdefault("identity", "named")
+
+    def category_groups(self) -> list[dict[str, Any]]:
+        """The categories for an ``<optgroup>`` picker: each parent heads a group of its children,
+        itself first as the group's catch-all; a category without children stands alone."""
+        field: Any = self.fields["category"]
+        categories = list(field.queryset)
+        by_parent: dict[int, list[Category]] = {}
+        present = {c.pk for c in categories}
+        for c in categories:
+            if c.parent_id in present:
+                by_parent.setdefault(c.parent_id, []).append(c)
+        groups: list[dict[str, Any]] = []
+        for c in categories:
+            if c.parent_id in present:
+                continue
+            children = by_parent.get(c.pk, [])
+            if not children:
+                groups.append({"label": "", "options": [c]})
+                continue
+            c.option_label = _("%(name)s: other, or in general") % {"name": c.name}
+            groups.append({"label": c.name, "options": [c, *children]})
+        return groups
+
+    def clean_description(self) -> str:
+        description: str = self.cleaned_data.get("description") or ""
+        try:
+            description_check(description)  # the service's rule, so its error shows with the others
+        except ValidationFailed as exc:
+            raise forms.ValidationError(exc.message) from exc
+        return description
+
+    def clean_files(self) -> list[UploadedFile]:
+        """Every file checked as evidence now, each refusal its own error, shown with the form's others."""
+        files: list[UploadedFile] = self.cleaned_data.get("files") or []
+        if files and self.held_count + len(files) > MAX_FILES:
+            raise forms.ValidationError(
+                _("Attach at most %(max)s files in all; %(held)s are attached already.")
+                % {"max": MAX_FILES, "held": self.held_count},
+                code="too_many",
+            )
+        errors = []
+        for upload in files:
+            try:
+                evidence_inspect(upload)
+            except EvidenceRejected as exc:
+                errors.append(forms.ValidationError(exc.message, code=exc.code))
+            else:
+                self.accepted_files.append(upload)
+        if errors:
+            raise forms.ValidationError(errors)
+        return files
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
@@ -132,6 +192,15 @@ class FilingForm(forms.Form):
         text = (cleaned.get("station") or "").strip()
         if cleaned.get("polling_station") is None and text:
             cleaned["polling_station"] = self._resolve_station(text)
+        if not self.has_error("station") and not self.has_error("region"):
+            try:
+                place_check(
+                    polling_station=cleaned.get("polling_station"),
+                    unit=cleaned.get("region"),
+                    place_text=cleaned.get("place_text") or "",
+                )
+            except ValidationFailed as exc:
+                self.add_error("station" if exc.field == "place_text" else "region", exc.message)
         return cleaned
 
     def _resolve_station(self, text: str) -> PollingStation | None:
@@ -158,6 +227,7 @@ class StatusLookupForm(forms.Form):
     code = forms.CharField(
         label=_("Receipt code"),
         max_length=20,
+        help_text=_("Like ABCD-EFGH-JKMN; the dashes and capital letters are optional."),
         widget=forms.TextInput(attrs={"autocapitalize": "characters", "autocomplete": "off", "spellcheck": "false"}),
     )
     secret = forms.CharField(
@@ -165,6 +235,9 @@ class StatusLookupForm(forms.Form):
         max_length=100,
         widget=forms.PasswordInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )
+
+    def clean_code(self) -> str:
+        return receipt_code_normalize(self.cleaned_data.get("code") or "")
 
 
 class AnswerForm(forms.Form):
@@ -252,10 +325,45 @@ def _within(value: str | None) -> timedelta | None:
     return timedelta(hours=int(value[:-1])) if value.endswith("h") else timedelta(days=int(value[:-1]))
 
 
+class FiledAtField(forms.Field):
+    """A day (``2026-12-03``) or a local time (``2026-12-03T14:00``): the dashboard's bars link with these."""
+
+    widget = forms.TextInput(attrs={"maxlength": 25, "placeholder": "YYYY-MM-DD"})
+
+    def to_python(self, value: Any) -> date | datetime | None:
+        text = str(value or "").strip()[:25]
+        if not text:
+            return None
+        try:
+            moment = parse_datetime(text.replace(" ", "T")) if ("T" in text or " " in text) else None
+            day = None if moment else parse_date(text)
+        except ValueError:
+            moment = day = None
+        if moment is None and day is None:
+            raise forms.ValidationError(_("Enter a date as YYYY-MM-DD, or a date and time as YYYY-MM-DDTHH:MM."))
+        if moment is not None:
+            return moment if timezone.is_aware(moment) else timezone.make_aware(moment, timezone.get_default_timezone())
+        return day
+
+
+def _filed_bound(value: date | datetime | None, *, end: bool) -> datetime | None:
+    """A filter bound as an instant: a day starts at its local midnight; as an end, it runs to the next one."""
+    if value is None or isinstance(value, datetime):
+        return value
+    day = value + timedelta(days=1) if end else value
+    return datetime(day.year, day.month, day.day, tzinfo=timezone.get_default_timezone())
+
+
 class QueueFilterForm(forms.Form):
     """The queue's filters, read from the URL so a filtered queue can be bookmarked and shared."""
 
-    q = forms.CharField(label=_("Receipt code or polling station number"), required=False, max_length=40)
+    q = forms.CharField(
+        label=_("Search"),
+        help_text=_("Words of the complaint or its notes, a town or district, a polling station, a receipt code."),
+        required=False,
+        max_length=textsearch.QUERY_MAX_LENGTH,
+        widget=forms.SearchInput,
+    )
     status = forms.MultipleChoiceField(
         label=_("Status"), choices=Status.choices, required=False, widget=forms.CheckboxSelectMultiple
     )
@@ -269,6 +377,7 @@ class QueueFilterForm(forms.Form):
         empty_value=None,
         choices=[("", _("any")), *Severity.choices],
     )
+    channel = forms.ChoiceField(label=_("Channel"), required=False, choices=[("", _("all")), *Channel.choices])
     assignee = forms.ChoiceField(label=_("Assignee"), required=False)
     overdue = forms.BooleanField(label=_("Overdue"), required=False)
     due_soon = forms.BooleanField(label=_("Due soon"), required=False)
@@ -283,6 +392,9 @@ class QueueFilterForm(forms.Form):
             ("7d", _("within 7 days")),
         ],
     )
+
+    created_from = FiledAtField(label=_("Filed from"), required=False)
+    created_to = FiledAtField(label=_("Filed until"), required=False, help_text=_("A day is included to its end."))
 
     def __init__(
         self, *args: Any, staff: list[Any] | None = None, regions: list[Any] | None = None, **kwargs: Any
@@ -310,11 +422,14 @@ class QueueFilterForm(forms.Form):
             region=data.get("region") or None,
             election=data.get("election"),
             severity=data.get("severity"),
+            channel=data.get("channel") or None,
             assignee=data.get("assignee") or None,
             overdue=bool(data.get("overdue")),
             due_soon=bool(data.get("due_soon")),
             q=data.get("q") or None,
             deadline_within=_within(data.get("deadline")),
+            created_from=_filed_bound(data.get("created_from"), end=False),
+            created_to=_filed_bound(data.get("created_to"), end=True),
         )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -17,6 +17,7 @@ from complaints.selectors import CountRow
 EVENT_LABELS: dict[str, str | Promise] = {
     "file": _("Complaint filed"),
     "evidence": _("Evidence added"),
+    "evidence_copy": _("Copy of evidence without metadata made"),
     "note": _("Note added"),
     "assign": _("Assignment changed"),
     "identity_viewed": _("Reporter's identity viewed"),
@@ -33,6 +34,10 @@ EVENT_LABELS: dict[str, str | Promise] = {
     "respondent_added": _("Respondent recorded"),
     "respondent_reply": _("Respondent's reply recorded"),
     "imported": _("Imported from a case file"),
+    "case_published": _("Case published"),
+    "case_unpublished": _("Case unpublished"),
+    "contact_added": _("The complainant follows updates on a contact channel"),
+    "contact_removed": _("The complainant stopped updates on a contact channel"),
 }
 ACTOR_LABELS: dict[str, str | Promise] = {
     "anonymous": _("anonymous complainant"),
@@ -146,6 +151,7 @@ class Bar:
     width: float
     text_y: int
     count_x: float
+    href: str = ""  # the dashboard's bars open the queue filtered to the bar
 
 
 @dataclass(frozen=True)
@@ -156,8 +162,15 @@ class BarChart:
     title: str
 
 
-def bar_chart(rows: list[CountRow], title: str, *, width: int = 320, limit: int = 12) -> BarChart:
-    """Horizontal bars laid out in SVG user units: a label line above each bar."""
+def bar_chart(
+    rows: list[CountRow],
+    title: str,
+    *,
+    width: int = 320,
+    limit: int = 12,
+    href: Callable[[CountRow], str] | None = None,
+) -> BarChart:
+    """Horizontal bars laid out in SVG user units: a label line above each bar; ``href(row)``: its link."""
     rows = rows[:limit]
     top = max((r.count for r in rows), default=0) or 1
     usable = width - 48  # room for the count after the bar
@@ -172,6 +185,7 @@ def bar_chart(rows: list[CountRow], title: str, *, width: int = 320, limit: int 
                 width=bar_w,
                 text_y=y + 14,
                 count_x=bar_w + 6,
+                href=href(row) if href else "",
             )
         )
         y += 46

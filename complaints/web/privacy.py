@@ -8,7 +8,10 @@ Nothing here is kept on the server side of an anonymous filer:
   (no expiry: it ends when the browser closes, and is refused after ``UNLOCK_MAX_AGE_HOURS``
   even if a browser restores it); it is dropped when someone signs in or out on the browser;
 - the complainant's pages are addressed by a random handle (``ref``), never by the receipt
-  code, so the code never reaches a URL, an access log or a Referer.
+  code, so the code never reaches a URL, an access log or a Referer;
+- files attached to a filing form sent back with an error are held on the server for
+  ``HELD_UPLOAD_TTL_MINUTES`` (``services.held``), usable only by the browser holding the
+  random value in the ``held`` cookie, and deleted with it when the device is forgotten.
 """
 
 from __future__ import annotations
@@ -26,6 +29,8 @@ RECEIPT_COOKIE = "receipt"
 RECEIPT_PATH = "/file/receipt/"
 UNLOCK_COOKIE = "unlocked"
 UNLOCK_PATH = "/status/"
+HELD_COOKIE = "held"
+HELD_PATH = "/"  # read by the filing form and by "forget this device"
 OWN_REFS_KEY = "web_own_refs"  # handles of a signed-in filer's own named complaints (session)
 MAX_UNLOCKED = 20
 MAX_OWN_REFS = 200
@@ -115,9 +120,30 @@ def unlock_ref(request: HttpRequest, pk: int) -> str | None:
 
 
 def forget_browser_state(response: HttpResponse) -> None:
-    """Delete the receipt and unlock cookies (the session is the caller's to flush)."""
+    """Delete the receipt, unlock and held-upload cookies (the session is the caller's to flush)."""
     response.delete_cookie(RECEIPT_COOKIE, path=RECEIPT_PATH, samesite="Lax")
     response.delete_cookie(UNLOCK_COOKIE, path=UNLOCK_PATH, samesite="Lax")
+    response.delete_cookie(HELD_COOKIE, path=HELD_PATH, samesite="Lax")
+
+
+# --- files held for a filing form sent back with an error --------------------------
+
+
+def held_holder(request: HttpRequest) -> str | None:
+    """This browser's random holder value for held uploads, if it has one."""
+    value = request.COOKIES.get(HELD_COOKIE, "")
+    return value if 20 <= len(value) <= 64 and value.replace("-", "").replace("_", "").isalnum() else None
+
+
+def held_holder_keep(response: HttpResponse, holder: str) -> None:
+    """Give the browser its holder value for as long as its uploads are held."""
+    response.set_cookie(
+        HELD_COOKIE, holder, max_age=settings.HELD_UPLOAD_TTL_MINUTES * 60, path=HELD_PATH, **_cookie_flags()
+    )
+
+
+def held_holder_drop(response: HttpResponse) -> None:
+    response.delete_cookie(HELD_COOKIE, path=HELD_PATH, samesite="Lax")
 
 
 # --- a signed-in filer's own complaints ----------------------------------------------

@@ -14,6 +14,7 @@ from complaints import selectors
 from complaints.api.throttling import PublicStatsThrottle
 from complaints.models import Election
 from complaints.web.limits import rate_limited
+from complaints.web.public_map import public_region_map, public_time_context
 
 
 def election_shown(request: HttpRequest) -> Election:
@@ -41,6 +42,8 @@ def stats_page(request: HttpRequest) -> HttpResponse:
             "largest": largest,
             "floor": settings.PUBLIC_STATS_MIN_COUNT,
             "outcomes": selectors.public_case_outcomes(election_id=election.pk),
+            "region_map": public_region_map(election, stats),
+            **public_time_context(request, election),
         },
     )
 

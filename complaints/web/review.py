@@ -10,11 +10,12 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -25,8 +26,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from complaints import selectors, services, workflow
 from complaints.access import access_for, has_identity_permission, roles_for, second_factor_ok
-from complaints.downloads import stored_file_response
+from complaints.downloads import evidence_copy_response, stored_file_response
 from complaints.models import Complaint, Evidence
+from complaints.selectors.queue import queue_page_rows
 from complaints.web.forms import (
     ActionForm,
     AssignForm,
@@ -37,6 +39,7 @@ from complaints.web.forms import (
     QueueFilterForm,
 )
 from complaints.web.presenters import STATUS_TONE, bar_chart, timeline_entries
+from complaints.web.staff_map import dashboard_charts, queue_href
 from complaints.web.two_factor import ask_second_factor
 
 PAGE_SIZE = 25
@@ -84,16 +87,19 @@ def _get_complaint(request: HttpRequest, code: str) -> Complaint:
 # --- queue ----------------------------------------------------------------------
 
 
+def queue_form(request: HttpRequest, staff: list[Any]) -> QueueFilterForm:
+    """The queue's filter form read from the URL: the page and its exports build it the same way."""
+    return QueueFilterForm(request.GET or None, staff=staff, regions=selectors.regions_for(user=request.user))
+
+
 @staff_required
 @require_GET
 def queue(request: HttpRequest) -> HttpResponse:
     staff = list(selectors.staff_users())
-    form = QueueFilterForm(request.GET or None, staff=staff, regions=selectors.regions_for(user=request.user))
+    form = queue_form(request, staff)
     filters = form.to_filters()
-    queue_qs = selectors.with_case_deadline(
-        selectors.complaint_queue_for(user=request.user, filters=filters),
-        by_deadline=filters.deadline_within is not None,
-    )
+    # The same rows, in the same order, as the page's CSV and XLSX exports (web/exports.py).
+    queue_qs = queue_page_rows(user=request.user, filters=filters)
     page = Paginator(queue_qs, PAGE_SIZE).get_page(request.GET.get("page"))
     counts = selectors.status_counts_for(user=request.user, filters=filters)
     access = access_for(request.user)
@@ -106,6 +112,11 @@ def queue(request: HttpRequest) -> HttpResponse:
         "bulk_form": BulkAssignForm(staff=staff) if access.staff_roles & workflow.SENIOR else None,
         "tones": STATUS_TONE,
         "by_deadline": filters.deadline_within is not None,
+        # The identity export's purpose field (web/exports.py), for holders of the permission only.
+        "identity_export": (
+            IdentityForm(auto_id="id_export_%s")["purpose"] if has_identity_permission(request.user) else None
+        ),
+        "identity_export_max": settings.EXPORT_IDENTITY_MAX_ROWS,
     }
     return render(request, "complaints/review/queue.html", context)
 
@@ -349,12 +360,20 @@ def complaint_identity(request: HttpRequest, code: str) -> HttpResponse:
 
 @staff_required
 @require_GET
-def evidence_file(request: HttpRequest, code: str, evidence_id: int) -> FileResponse:
-    """Evidence through a permission check: never from MEDIA_URL. Images inline, the rest as downloads."""
+def evidence_file(request: HttpRequest, code: str, evidence_id: int) -> HttpResponseBase:
+    """Evidence through a permission check: never from MEDIA_URL. Images inline, the rest as downloads.
+
+    ``?copy=stripped``: its copy without metadata instead (409 while it is made, 404 if there is none).
+    """
     try:
         evidence = selectors.evidence_get_for(user=request.user, code=code.upper(), evidence_id=evidence_id)
     except (Complaint.DoesNotExist, Evidence.DoesNotExist):
         raise Http404(_("No such file.")) from None
+    copy = request.GET.get("copy")
+    if copy is not None:  # the stripped copy (thumbnails, previews): never the original in its place
+        if copy != "stripped":
+            return HttpResponseBadRequest(_("Ask for copy=stripped, or leave copy out for the original."))
+        return evidence_copy_response(evidence, as_attachment=request.GET.get("download") is not None)
     inline = evidence.content_type in INLINE_TYPES and request.GET.get("download") is None
     response = stored_file_response(
         evidence.file,
@@ -387,9 +406,13 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "load": selectors.reviewer_load_for(user=user, election=election),
         "regions": regions,
         "categories": categories,
-        "region_chart": bar_chart(regions, _("Complaints by region")),
-        "category_chart": bar_chart(categories, _("Complaints by category")),
+        **dashboard_charts(request, election=election, regions=regions, categories=categories),
         "outcomes": selectors.case_outcomes_for(user=user, election=election),
         "tones": STATUS_TONE,
+        "channel_chart": bar_chart(
+            selectors.counts_by_channel_for(user=user, election=election),
+            str(_("Complaints by channel")),
+            href=lambda row: queue_href(election, channel=row.key),
+        ),
     }
     return render(request, "complaints/review/dashboard.html", context)

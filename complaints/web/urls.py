@@ -4,9 +4,12 @@ from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from complaints.web import audit_public, cases, complainant, public, review, two_factor
+from complaints.web import audit_public, cases, complainant, open_data, public, publication_data, review, two_factor
 from complaints.web import documents as web_documents
+from complaints.web import exports as web_exports
+from complaints.web import publication as web_publication
 from complaints.web.casefile import case_file_download
+from complaints.web.public_map import regions_geojson
 
 urlpatterns = [
     path("", complainant.home, name="home"),
@@ -43,6 +46,8 @@ urlpatterns = [
     # Review
     path("queue/", review.queue, name="web-queue"),
     path("queue/assign/", review.queue_assign, name="web-queue-assign"),
+    path("queue/export.csv", web_exports.queue_export_csv, name="web-queue-export-csv"),
+    path("queue/export.xlsx", web_exports.queue_export_xlsx, name="web-queue-export-xlsx"),
     path("complaints/<str:code>/", review.complaint_detail, name="web-complaint"),
     path("complaints/<str:code>/actions/<slug:action>/", review.complaint_act, name="web-complaint-act"),
     path("complaints/<str:code>/assign/", review.complaint_assign, name="web-complaint-assign"),
@@ -70,10 +75,26 @@ urlpatterns = [
     path("complaints/<str:code>/case/respondents/<int:pk>/replies/", cases.reply_create, name="web-reply-create"),
     path("complaints/<str:code>/case/replies/<int:pk>/", cases.reply_file, name="web-reply-file"),
     path("complaints/<str:code>/case-file.zip", case_file_download, name="web-case-file"),
+    # Published cases (complaints/web/publication.py, publication_data.py)
+    path("complaints/<str:code>/publish/", web_publication.case_publish, name="web-case-publish"),
+    path("complaints/<str:code>/unpublish/", web_publication.case_unpublish, name="web-case-unpublish"),
     path("dashboard/", review.dashboard, name="web-dashboard"),
     # Public statistics and open data
     path("stats/", public.stats_page, name="public-stats"),
     path("stats/open-data.csv", public.open_data_csv, name="public-open-data"),
+    path("open-data/regions.geojson", regions_geojson, name="public-regions-geojson"),
+    # The open-data page and the aggregate counts (complaints/web/open_data.py)
+    path("open-data/", open_data.open_data_page, name="open-data"),
+    path("open-data/counts.csv", open_data.counts_csv, name="open-data-counts-csv"),
+    path("open-data/counts.jsonl", open_data.counts_jsonl, name="open-data-counts-jsonl"),
+    path("cases/", web_publication.case_list, name="public-cases"),
+    path("cases/feed.atom", publication_data.cases_feed, name="public-cases-feed"),
+    path("cases/feed/<slug:region>.atom", publication_data.cases_feed, name="public-cases-feed-region"),
+    path("cases/<slug:slug>/", web_publication.case_detail, name="public-case"),
+    path("cases/<slug:slug>/evidence/<int:number>/", web_publication.case_evidence, name="public-case-evidence"),
+    path("open-data/cases.csv", publication_data.cases_csv, name="public-cases-csv"),
+    path("open-data/cases.jsonl", publication_data.cases_jsonl, name="public-cases-jsonl"),
+    path("open-data/cases.geojson", publication_data.cases_geojson, name="public-cases-geojson"),
     # Signed audit checkpoints, the key to check them and the standalone verifier: public, archivable
     path("audit/checkpoints/", audit_public.checkpoint_list, name="audit-checkpoints"),
     path("audit/checkpoints/<int:serial>.json", audit_public.checkpoint_file, name="audit-checkpoint"),

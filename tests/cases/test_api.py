@@ -161,7 +161,8 @@ def _count(call):
 
 # Today's counts on the test database (API key, groups and scope included): a regression shows here,
 # and none of them grows with the number of submissions already on the complaint.
-BOUNDS = {"submission": 18, "outcome": 22, "appeal": 22, "respondent": 12, "case": 8}
+# outcome and appeal +1 since issue 13: the message their transition writes is indexed for search (services.search).
+BOUNDS = {"submission": 18, "outcome": 23, "appeal": 23, "respondent": 12, "case": 8}
 
 
 def test_write_paths_run_a_bounded_number_of_queries(client_for, staff, substantiated, bodies, rules):

@@ -29,7 +29,7 @@ def _storage(page: Any) -> dict[str, str]:
 def test_the_draft_keeps_the_text_never_the_name_and_phone_and_goes_on_submit(browse, people, election, territory):
     page = browse.new_page()
     page.goto(browse.url("/file/"))
-    page.get_by_text("Давление работодателя").click()
+    page.select_option("#id_category", label="Давление работодателя")
     page.fill("#id_description", DESCRIPTION)
     page.locator("input[name=identity][value=named]").check()
     page.fill("#id_full_name", NAME)

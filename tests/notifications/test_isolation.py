@@ -35,7 +35,7 @@ from complaints.notifications.outbox import outbox_record
 pytestmark = pytest.mark.django_db
 
 ROOT = Path(__file__).resolve().parents[2]
-QUEUES = {"default", "mail", "webhooks"}
+QUEUES = {"default", "mail", "webhooks", "messengers"}
 
 
 def refresh(row: Any) -> Any:
@@ -64,6 +64,8 @@ def test_email_and_webhook_deliveries_are_routed_to_their_own_queues():
         for name in (
             "notifications.tasks.deliver_email_message",
             "notifications.tasks.deliver_outbox_message",
+            "notifications.tasks.deliver_messenger_message",
+            "tasks.telegram_update_process",
             "notifications.tasks.outbox_sweep",
             "notifications.tasks.coordinator_digest",
             "tasks.sla_check",
@@ -73,6 +75,8 @@ def test_email_and_webhook_deliveries_are_routed_to_their_own_queues():
     assert route == {
         "notifications.tasks.deliver_email_message": "mail",
         "notifications.tasks.deliver_outbox_message": "webhooks",
+        "notifications.tasks.deliver_messenger_message": "messengers",
+        "tasks.telegram_update_process": "messengers",
         "notifications.tasks.outbox_sweep": "default",
         "notifications.tasks.coordinator_digest": "default",
         "tasks.sla_check": "default",
@@ -138,7 +142,7 @@ def test_compose_and_make_start_one_worker_pool_per_queue():
     for queues in re.findall(r'"-Q", "([a-z,]+)"', compose):
         consumed |= set(queues.split(","))
     assert consumed == QUEUES, "each queue has a worker service of its own"
-    assert len(re.findall(r'"-Q", "', compose)) == 3
+    assert len(re.findall(r'"-Q", "', compose)) == 4
     makefile = (ROOT / "Makefile").read_text()
     worker = makefile[makefile.index("\nworker:") : makefile.index("\nbeat:")]
     assert "WORKER_QUEUES" in worker

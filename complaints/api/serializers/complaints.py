@@ -25,6 +25,7 @@ from complaints.models import (
     Complaint,
     Election,
     Evidence,
+    EvidenceCopyState,
     PollingStation,
     Reporter,
     Severity,
@@ -44,16 +45,40 @@ class PollingStationBriefSerializer(CachedFieldsMixin, serializers.ModelSerializ
 
 class EvidenceSerializer(CachedFieldsMixin, serializers.ModelSerializer[Evidence]):
     download_url = serializers.SerializerMethodField()
+    public_download_url = serializers.SerializerMethodField(
+        help_text="The copy without metadata (EXIF, GPS, camera; orientation applied), once public_state is "
+        "ready; else null."
+    )
 
     class Meta:
         model = Evidence
-        fields = ["id", "sha256", "size", "content_type", "original_name", "uploaded_at", "download_url"]
+        fields = [
+            "id",
+            "sha256",
+            "size",
+            "content_type",
+            "original_name",
+            "uploaded_at",
+            "download_url",
+            "public_state",
+            "public_sha256",
+            "public_size",
+            "public_content_type",
+            "public_download_url",
+        ]
         read_only_fields = fields
 
-    def get_download_url(self, obj: Evidence) -> str:
-        path = reverse("api-evidence-download", kwargs={"pk": obj.pk})
+    def _absolute(self, path: str) -> str:
         request = self.context.get("request")
         return request.build_absolute_uri(path) if request else path
+
+    def get_download_url(self, obj: Evidence) -> str:
+        return self._absolute(reverse("api-evidence-download", kwargs={"pk": obj.pk}))
+
+    def get_public_download_url(self, obj: Evidence) -> str | None:
+        if obj.public_state != EvidenceCopyState.READY:
+            return None
+        return self._absolute(reverse("api-evidence-download", kwargs={"pk": obj.pk}) + "?copy=stripped")
 
 
 class ComplaintSerializer(CachedFieldsMixin, serializers.ModelSerializer[Complaint]):

@@ -52,6 +52,7 @@ from complaints.models import (
 )
 from complaints.models.complaint import RECEIPT_ALPHABET
 from complaints.models.fields import EncryptedTextField
+from complaints.services.search import search_index_refresh
 
 S = Status
 # How an election-day backlog looks: many new, fewer decided. (status, weight)
@@ -447,6 +448,7 @@ class Command(BaseCommand):
             for pk in range(first + done, first + min(count, done + BATCH)):
                 make_complaint(ref, pk, rng, batch, now)
             write(batch)
+            search_index_refresh(complaint_ids=[row["id"] for row in batch.complaints])  # searchable, as filed
             done += len(batch.complaints)
             rate = done / max(time.monotonic() - started, 1e-6)
             self.stderr.write(f"\r{done}/{count} complaints ({rate:,.0f}/s)", ending="")

@@ -79,6 +79,7 @@
     var state = { files: [] };
     var draft = initDraft(form);
     initStationSearch(form);
+    initCategoryPicker(form);
     initIdentityToggle(form);
     initFilePicker(form, state);
     form.addEventListener("submit", function (event) {
@@ -254,6 +255,61 @@
       if (e.key === "ArrowUp") { e.preventDefault(); (i > 0 ? buttons[i - 1] : input).focus(); }
       if (e.key === "Escape") { close(); input.focus(); }
     });
+  }
+
+  /* The kind of violation: a <select> grouped by <optgroup> (all a browser without script needs).
+     Here a filter box above it narrows the options to those whose name, group or help holds
+     what is typed (one match is chosen), and the chosen kind's help text shows below it. */
+  function initCategoryPicker(form) {
+    var box = $("[data-category-picker]", form);
+    var select = box && $("[data-category-select]", box);
+    var filter = box && $("[data-category-filter]", box);
+    if (!select || !filter) { return; }
+    var status = $("[data-category-status]", box);
+    var help = $("[data-category-help]", box);
+    function norm(text) { return (text || "").toLowerCase().replace(/ё/g, "е"); }
+    // The full list, kept aside: each top-level node with its options (an optgroup's, or itself).
+    var nodes = Array.prototype.slice.call(select.children).map(function (node) {
+      var group = node.tagName === "OPTGROUP";
+      return { node: node, options: group ? Array.prototype.slice.call(node.children) : [node], group: group };
+    });
+    function text(option, entry) {
+      return norm(option.textContent + " " + (option.getAttribute("data-help") || "") + " " + (entry.group ? entry.node.label : ""));
+    }
+    function showHelp() {
+      var chosen = select.options[select.selectedIndex];
+      var value = chosen ? chosen.getAttribute("data-help") : "";
+      help.textContent = value || "";
+      help.hidden = !value;
+    }
+    function apply() {
+      var q = norm(filter.value.trim());
+      var chosen = select.value;
+      var found = [];
+      select.textContent = "";
+      nodes.forEach(function (entry) {
+        var keep = entry.options.filter(function (o) {
+          return !o.value || !q || o.value === chosen || text(o, entry).indexOf(q) !== -1;
+        });
+        keep.forEach(function (o) { if (o.value && o.value !== chosen) { found.push(o); } });
+        if (!keep.length) { return; }
+        if (entry.group) {
+          entry.node.textContent = "";
+          keep.forEach(function (o) { entry.node.appendChild(o); });
+        }
+        select.appendChild(entry.node);
+      });
+      select.value = chosen;
+      if (q && found.length === 1 && !chosen) { select.value = found[0].value; }
+      status.textContent = !q ? "" : found.length ? box.getAttribute("data-msg-count") + " " + found.length : box.getAttribute("data-msg-none");
+      showHelp();
+    }
+    $("[data-category-filter-box]", box).hidden = false;
+    filter.addEventListener("input", debounce(apply, 120));
+    filter.addEventListener("keydown", function (e) { if (e.key === "Enter") { e.preventDefault(); select.focus(); } });
+    select.addEventListener("change", showHelp);
+    form.addEventListener("draft-restored", showHelp);
+    showHelp();
   }
 
   /* Files picked in several rounds, each checked here first (size, type) with its own error. */
