@@ -40,7 +40,9 @@ run: $(STAMP)
 	$(PY) manage.py seed_demo
 	$(PY) manage.py run_embedded $(HOST):$(PORT)
 
-## test: the whole suite (services it cannot reach are skipped, unless CI=true)
+## test: the whole suite (services it cannot reach are skipped, unless CI=true), on two workers;
+## the browser and integration tests run one after another on one of them (tests/conftest.py)
+PYTEST_ARGS ?= -n 2 --dist loadgroup
 test: $(STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)
 

@@ -172,6 +172,18 @@ def pytest_configure(config: Any) -> None:
     config.addinivalue_line("markers", "two_factor: staff two-factor authentication is required as in production")
 
 
+# Under xdist (`make test` runs `-n 2 --dist loadgroup`), the browser and integration tests stay on
+# one worker, one after another: they start servers on fixed ports (a private Redis, SMTP) and
+# share session-wide ones; the other tests spread over the remaining workers.
+SERIAL_DIRS = ("tests/e2e/", "tests/integration/")
+
+
+def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
+    for item in items:
+        if item.nodeid.startswith(SERIAL_DIRS):
+            item.add_marker(pytest.mark.xdist_group("serial"))
+
+
 @pytest.fixture(autouse=True)
 def _two_factor_off_unless_marked(request: Any, settings: Any) -> None:
     """Staff 2FA is on in production; tests not about it (marked ``two_factor``) sign in with the password only."""

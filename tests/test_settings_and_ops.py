@@ -200,11 +200,12 @@ def test_a_known_default_secret_key_stops_start_up_when_debug_is_off(tmp_path, k
 def test_compose_runs_what_the_makefile_runs():
     compose = (ROOT / "docker-compose.yml").read_text()
     makefile = (ROOT / "Makefile").read_text()
-    for command in ["celery -A registry worker", "celery -A registry beat", "gunicorn registry.wsgi:application"]:
+    gunicorn = "gunicorn -c python:registry.gunicorn_conf registry.wsgi:application"
+    for command in ["celery -A registry worker", "celery -A registry beat", gunicorn]:
         assert command in makefile
     assert '"celery", "-A", "registry", "worker"' in compose
     assert '"celery", "-A", "registry", "beat"' in compose
-    assert "gunicorn registry.wsgi:application" in compose
+    assert gunicorn in compose  # the same config (JSON logs, metrics) in both
     assert "noeviction" in compose
     assert '"--appendonly", "yes"' in compose
 

@@ -13,7 +13,7 @@ from fractions import Fraction
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
@@ -106,6 +106,8 @@ table_counts = st.lists(st.lists(st.integers(0, 30), min_size=2, max_size=5), mi
 
 @hsettings(max_examples=150, deadline=None)
 @given(table_counts)
+# Sums checked one at a time miss this one: the 1 and the 3 are pinned by the sums together.
+@example([[8, 20, 5, 3], [5, 10, 1, 0], [6, 8, 0, 0]])
 def test_no_hidden_cell_of_a_two_way_table_can_be_worked_out(rows):
     """Rows, columns, their totals and the grand total: the shape of the public outcome table."""
     counts: dict[Any, int] = {}

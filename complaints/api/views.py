@@ -563,8 +563,9 @@ class EvidenceDownloadView(ApiView):
                 (200, mime): OpenApiResponse(OpenApiTypes.BINARY, description="The file as uploaded.")
                 for mime in sorted(ALLOWED_EVIDENCE_TYPES)
             },
-            (404, "text/plain"): OpenApiResponse(OpenApiTypes.STR, description="No such file, or no stripped copy."),
-            (409, "text/plain"): OpenApiResponse(OpenApiTypes.STR, description="The stripped copy is being made."),
+            # 400: `copy` is something other than `stripped`; 404: no such file, or no stripped copy;
+            # 409: the stripped copy is being made.
+            **error_responses(400, 404, 409),
         },
     )
     def get(self, request: Request, pk: int) -> HttpResponseBase:

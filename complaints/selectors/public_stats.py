@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from fractions import Fraction
 from typing import Any
 
 from django.conf import settings
@@ -58,29 +59,66 @@ def _suppress(count: int) -> int | None:
 def _leak(
     counts: dict[Any, int], groups: list[tuple[list[Any], Any]], hidden: set[Any]
 ) -> tuple[list[Any], Any] | None:
-    """A group through which a reader working the sums could learn something about a hidden cell.
+    """A sum through which a reader could learn something from that sum alone about a hidden cell.
 
     The reader knows every shown cell and, for a total given as ``None``, the published total.
-    Wherever one cell of a sum is unknown, it is worked out, and the reasoning repeats. A
-    group leaks when it pins down a hidden cell, or when its unknown cells are known to add
-    up to less than the floor (each of them is then known to be tiny).
+    A sum leaks when exactly one of its cells is hidden (it is the rest's difference), or when
+    its hidden cells are known to add up to less than the floor (each of them is then tiny).
     """
     floor = settings.PUBLIC_STATS_MIN_COUNT
-    known = set(counts) - hidden
-    progress = True
-    while progress:
-        progress = False
-        for members, total in groups:
-            cells = members if total is None else [*members, total]
-            unknown = [c for c in cells if c not in known]
-            if len(unknown) == 1:
-                if unknown[0] in hidden:
-                    return members, total
-                known.add(unknown[0])
-                progress = True
-            elif unknown and (total is None or total in known) and sum(counts[c] for c in unknown) < floor:
-                return members, total
+    for members, total in groups:
+        cells = members if total is None else [*members, total]
+        unknown = [c for c in cells if c in hidden]
+        if len(unknown) == 1:
+            return members, total
+        if unknown and (total is None or total not in hidden) and sum(counts[c] for c in unknown) < floor:
+            return members, total
     return None
+
+
+def _subtract(row: dict[Any, Fraction], factor: Fraction, other: dict[Any, Fraction]) -> None:
+    """``row -= factor * other``, in place, keeping only non-zero entries."""
+    for cell, value in other.items():
+        result = row.get(cell, Fraction(0)) - factor * value
+        if result:
+            row[cell] = result
+        else:
+            row.pop(cell, None)
+
+
+def _equation(members: list[Any], total: Any, hidden: set[Any]) -> dict[Any, Fraction]:
+    """A sum as a linear equation over its hidden cells: members +1, the total -1."""
+    row: dict[Any, Fraction] = {}
+    for cell, sign in [*((m, 1) for m in members), *([(total, -1)] if total is not None else [])]:
+        if cell in hidden:
+            row[cell] = row.get(cell, Fraction(0)) + sign
+    return {c: v for c, v in row.items() if v}
+
+
+def _pinned(groups: list[tuple[list[Any], Any]], hidden: set[Any]) -> list[Any]:
+    """The hidden cells whose value the sums pin down together, as a reader solving them would.
+
+    Each sum is a linear equation over its hidden cells (the shown cells are constants). A hidden
+    cell is pinned exactly when its unit vector lies in the equations' row space, which in the
+    fully reduced row echelon form shows as a row with one non-zero entry. Exact arithmetic
+    (fractions) over sparse rows: the tables here are a few hundred cells.
+    """
+    pivots: dict[Any, dict[Any, Fraction]] = {}
+    for members, total in groups:
+        row = _equation(members, total, hidden)
+        for pivot, pivot_row in pivots.items():  # every pivot row is fully reduced: one pass
+            if factor := row.get(pivot):
+                _subtract(row, factor, pivot_row)
+        if not row:
+            continue
+        pivot = min(row, key=repr)
+        scale = row[pivot]
+        row = {c: v / scale for c, v in row.items()}
+        for pivot_row in pivots.values():  # keep the other rows reduced at the new pivot
+            if factor := pivot_row.get(pivot):
+                _subtract(pivot_row, factor, row)
+        pivots[pivot] = row
+    return sorted((p for p, r in pivots.items() if len(r) == 1), key=repr)
 
 
 def suppress_linked(
@@ -89,25 +127,52 @@ def suppress_linked(
     """The cells to hide: primary suppression (under the floor) plus complementary suppression.
 
     ``groups`` lists cells that add up to a total cell (``None``: a total published elsewhere).
-    While working the sums would give a hidden cell away, one more cell of the leaking sum is
-    hidden: its smallest shown non-zero member, else its total. Zero cells are shown: a zero
-    singles nobody out (and hiding one protects nothing, the sum check sees through it).
-    ``also_hide``: cells hidden from the start for another reason (the differencing guard of
-    filtered counts), protected by complementary suppression like the small ones.
+    While the sums would give a hidden cell away, one more cell is hidden: for a sum that leaks
+    on its own, its smallest shown non-zero member, else its total; for a cell pinned only by
+    several sums together (a two-way table), the smallest shown non-zero cell of a sum it is in.
+    Zero cells are shown: a zero singles nobody out. ``also_hide``: cells hidden from the start
+    for another reason (the differencing guard of filtered counts), protected like the small ones.
     """
     floor = settings.PUBLIC_STATS_MIN_COUNT
     hidden = {k for k, n in counts.items() if 0 < n < floor} | set(also_hide)
-    while (leak := _leak(counts, groups, hidden)) is not None:
-        members, total = leak
-        candidates = sorted((m for m in members if m not in hidden and counts[m] > 0), key=lambda m: (counts[m], m))
-        if not candidates and total is not None and total not in hidden:
-            candidates = [total]
-        if not candidates:  # nothing left to hide in this sum: hide all of it that says anything
-            hidden.update(c for c in [*members, total] if c is not None and counts[c] > 0)
-            groups = [g for g in groups if g != leak]
+    lost: set[Any] = set()  # pinned whatever else is hidden around it (by a published total)
+    every_sum = list(groups)
+    while True:
+        leak = _leak(counts, groups, hidden)
+        if leak is not None:
+            members, total = leak
+            candidates = sorted((m for m in members if m not in hidden and counts[m] > 0), key=lambda m: (counts[m], m))
+            if not candidates and total is not None and total not in hidden:
+                candidates = [total]
+            if not candidates:  # nothing left to hide in this sum: hide all of it that says anything
+                hidden.update(c for c in [*members, total] if c is not None and counts[c] > 0)
+                groups = [g for g in groups if g != leak]
+                continue
+            hidden.add(candidates[0])
             continue
-        hidden.add(candidates[0])
-    return hidden
+        # A hidden zero worked out says nothing about anyone (only the guard or a total hides one).
+        pinned = [c for c in _pinned(every_sum, hidden) if c not in lost and counts[c] > 0]
+        if not pinned:
+            return hidden
+        candidate = _nearest_shown(counts, every_sum, hidden, pinned[0])
+        if candidate is None:
+            lost.add(pinned[0])
+        else:
+            hidden.add(candidate)
+
+
+def _nearest_shown(counts: dict[Any, int], groups: list[tuple[list[Any], Any]], hidden: set[Any], cell: Any) -> Any:
+    """The smallest shown non-zero cell of a sum ``cell`` is in; failing that, of a sum sharing a
+    hidden cell with those, and so on outwards (None when the hidden cells around it are all there is)."""
+    reached, seen = {cell}, 0
+    while len(reached) > seen:
+        seen = len(reached)
+        around = {c for m, t in groups if reached & {*m, t} for c in [*m, *([t] if t is not None else [])]}
+        shown = sorted((c for c in around if c not in hidden and counts[c] > 0), key=lambda c: (counts[c], repr(c)))
+        if shown:
+            return shown[0]
+        reached |= around & hidden
+    return None
 
 
 def suppress_dimension(counts: dict[str, int], total_published: bool) -> dict[str, int | None]:

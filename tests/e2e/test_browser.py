@@ -114,7 +114,9 @@ def test_observer_files_reviewer_asks_observer_answers_coordinator_escalates(bro
     expect(coordinator.locator("h1 .badge")).to_have_text("Направлена в уполномоченный орган")
     browse.shot(coordinator, "04-coordinator-escalated")
     coordinator.goto(browse.url("/dashboard/"))
-    expect(coordinator.locator("svg.chart__svg")).to_have_count(2)
+    # By region, by category and by channel (web, Telegram, SMS, phone).
+    expect(coordinator.locator("svg.chart__svg")).to_have_count(3)
+    expect(coordinator.locator("#chart-channel-title")).to_be_attached()
     browse.shot(coordinator, "04-coordinator-dashboard")
     complaint.refresh_from_db()
     assert complaint.status == Status.ESCALATED

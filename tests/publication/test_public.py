@@ -225,12 +225,12 @@ def test_public_pages_in_three_languages(client, published):
         assert word in response.content.decode(), lang
 
 
-def test_public_pages_are_rate_limited(client, published, settings):
+def test_public_pages_are_rate_limited(client, published, monkeypatch):
     from complaints.api.throttling import PublicStatsThrottle
 
-    PublicStatsThrottle.THROTTLE_RATES = {**PublicStatsThrottle.THROTTLE_RATES, "public_stats": "2/minute"}
-    try:
-        codes = [client.get(f"/cases/{published.slug}/").status_code for _ in range(3)]
-    finally:
-        PublicStatsThrottle.THROTTLE_RATES = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]
+    # monkeypatch removes the class attribute afterwards, so no other test inherits the rate.
+    monkeypatch.setattr(
+        PublicStatsThrottle, "THROTTLE_RATES", {**PublicStatsThrottle.THROTTLE_RATES, "public_stats": "2/minute"}
+    )
+    codes = [client.get(f"/cases/{published.slug}/").status_code for _ in range(3)]
     assert codes == [200, 200, 429]
