@@ -24,6 +24,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "complaints.view_auditevent",
         "complaints.view_reporter_identity",
         "complaints.view_reporter",
+        "complaints.take_calls",
     ],
     "admin": ["*"],
 }

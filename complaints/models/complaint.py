@@ -138,6 +138,18 @@ class Complaint(models.Model):
         verbose_name=_("duplicate of"),
     )
     channel = models.CharField(_("source channel"), max_length=10, choices=Channel.choices)
+    # A complaint taken on the hotline: the staff operator who filed it on the caller's behalf,
+    # and when the caller consented to it being filed (services.complaint_file_for_caller).
+    filed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="complaints_filed_for_callers",
+        editable=False,
+        verbose_name=_("filed by operator"),
+    )
+    caller_consent_at = models.DateTimeField(_("caller consented at"), null=True, blank=True, editable=False)
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
@@ -153,6 +165,7 @@ class Complaint(models.Model):
             ("view_reporter_identity", _("Can see who reported a complaint")),
             ("work_queue", _("Can work the review queue")),
             ("coordinate", _("Can assign, escalate and close complaints")),
+            ("take_calls", _("Can file complaints for callers on the hotline")),
         ]
         indexes = [
             # The reviewer queue: open complaints of an election, ordered by due time.

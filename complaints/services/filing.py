@@ -138,10 +138,14 @@ def complaint_file(
     phone: str = "",
     language: str = "ru",
     files: Sequence[UploadedFile] = (),
+    operator: Any = None,
+    caller_consent_at: datetime | None = None,
 ) -> Filing:
     """Validate and record a complaint, its reporter and its evidence in one transaction.
 
     The evidence files follow the transaction: if it does not commit, none is left on disk.
+    ``operator``: the staff member filing on a caller's behalf (the hotline,
+    ``complaint_file_for_caller``); the filing event names them, never the caller.
     """
     _validate_filing(election=election, category=category, occurred_at=occurred_at, description=description)
     place_unit = place_check(polling_station=polling_station, unit=unit, place_text=place_text)
@@ -161,6 +165,8 @@ def complaint_file(
         severity=severity,
         channel=channel,
         due_at=sla_due(severity, now),
+        filed_by=operator,
+        caller_consent_at=caller_consent_at,
     )
     complaint.save(force_insert=True)
     secret = secrets.token_urlsafe(16)
@@ -180,11 +186,12 @@ def complaint_file(
         complaint=complaint,
         action="file",
         first=True,  # the complaint was inserted just above: no event to chain after
-        actor=None if anonymous else user,
-        actor_label="anonymous" if anonymous else "",
+        actor=operator or (None if anonymous else user),
+        actor_label="hotline operator" if operator else ("anonymous" if anonymous else ""),
         to_status=Status.SUBMITTED,
         payload={
             "channel": channel,
+            **({"on_behalf_of_caller": True, "caller_consented": True} if operator else {}),
             "severity": severity,
             "category": category.code,
             "due_at": complaint.due_at.isoformat() if complaint.due_at else None,

@@ -51,20 +51,22 @@ def _cookie_flags() -> dict[str, Any]:
 # --- the one-time receipt ----------------------------------------------------------
 
 
-def receipt_keep(response: HttpResponse, *, code: str, secret: str) -> None:
-    """Hand the receipt to the next request of the receipt page only, for a few minutes."""
+def receipt_keep(response: HttpResponse, *, code: str, secret: str, path: str = RECEIPT_PATH) -> None:
+    """Hand the receipt to the next request of the receipt page (at ``path``) only, for a few minutes."""
     response.set_signed_cookie(
         RECEIPT_COOKIE,
         json.dumps({"code": code, "secret": secret}),
         salt=_RECEIPT_SALT,
         max_age=settings.RECEIPT_TTL_SECONDS,
-        path=RECEIPT_PATH,
+        path=path,
         **_cookie_flags(),
     )
 
 
 def receipt_take(
-    request: HttpRequest, response_factory: Callable[[dict[str, str] | None], HttpResponse]
+    request: HttpRequest,
+    response_factory: Callable[[dict[str, str] | None], HttpResponse],
+    path: str = RECEIPT_PATH,
 ) -> HttpResponse:
     """The receipt if it is there and fresh; the response that shows it deletes it."""
     data: dict[str, str] | None = None
@@ -80,7 +82,7 @@ def receipt_take(
             data = {"code": loaded["code"], "secret": str(loaded.get("secret") or "")}
     response = response_factory(data)
     if RECEIPT_COOKIE in request.COOKIES:
-        response.delete_cookie(RECEIPT_COOKIE, path=RECEIPT_PATH, samesite="Lax")
+        response.delete_cookie(RECEIPT_COOKIE, path=path, samesite="Lax")
     return response
 
 

@@ -4,7 +4,17 @@ from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from complaints.web import audit_public, cases, complainant, open_data, public, publication_data, review, two_factor
+from complaints.web import (
+    audit_public,
+    cases,
+    complainant,
+    hotline,
+    open_data,
+    public,
+    publication_data,
+    review,
+    two_factor,
+)
 from complaints.web import documents as web_documents
 from complaints.web import exports as web_exports
 from complaints.web import publication as web_publication
@@ -43,6 +53,9 @@ urlpatterns = [
     path("status/<str:ref>/withdraw/", complainant.complaint_withdraw, name="web-track-withdraw"),
     path("device/forget/", complainant.device_forget, name="web-device-forget"),
     path("my/", complainant.my_complaints, name="web-my"),
+    # The hotline: staff file for a caller (complaints/web/hotline.py)
+    path("hotline/", hotline.hotline_file, name="web-hotline"),
+    path("hotline/receipt/", hotline.hotline_receipt, name="web-hotline-receipt"),
     # Review
     path("queue/", review.queue, name="web-queue"),
     path("queue/assign/", review.queue_assign, name="web-queue-assign"),
