@@ -599,6 +599,42 @@ TELEGRAM_API_BASE = env_str("TELEGRAM_API_BASE", "https://api.telegram.org").rst
 TELEGRAM_CONVERSATION_MINUTES = env_int("TELEGRAM_CONVERSATION_MINUTES", 120)
 # Seconds to wait for the Bot API (connect and each read); OUTBOX_CLAIM_SECONDS stays above them.
 TELEGRAM_TIMEOUT_SECONDS = env_int("TELEGRAM_TIMEOUT_SECONDS", 10)
+
+
+# --- SMS gateways (docs/channels.md, "SMS") ------------------------------------------
+# Inbound: SMS_GATEWAYS names the gateways (comma-separated, e.g. "smssync,twilio"); each
+# answers at /channels/sms/<name>/ and is set up by SMS_<NAME>_KIND ("smssync" for SMSSync
+# and FrontlineSMS, "twilio" for a Twilio-compatible form post; defaults to the name),
+# SMS_<NAME>_SECRET (SMSSync's secret, or the Auth Token Twilio signs with) and, for Twilio,
+# SMS_<NAME>_URL: the public URL the gateway posts to (the signature covers it; behind a
+# proxy the one Django sees may differ). A name not listed here answers 404.
+def _sms_gateways() -> dict[str, dict[str, str]]:
+    gateways = {}
+    for name in env_list("SMS_GATEWAYS"):
+        prefix = "SMS_" + name.upper().replace("-", "_")
+        kind = env_str(f"{prefix}_KIND", name).strip().lower()
+        if kind not in ("smssync", "twilio"):
+            raise ImproperlyConfigured(f"{prefix}_KIND must be smssync or twilio")
+        secret = env_secret(f"{prefix}_SECRET")
+        if not secret:
+            raise ImproperlyConfigured(f"{prefix}_SECRET is required for the SMS gateway {name}")
+        gateways[name.lower()] = {"kind": kind, "secret": secret, "url": env_str(f"{prefix}_URL")}
+    return gateways
+
+
+SMS_GATEWAYS = _sms_gateways()
+# Outbound (status changes, questions): a Twilio-compatible Messages API, POST with basic auth,
+# e.g. https://api.twilio.com/2010-04-01/Accounts/<sid>/Messages.json; unset, SMS rows wait.
+SMS_SEND_URL = env_str("SMS_SEND_URL")
+SMS_SEND_ACCOUNT = env_str("SMS_SEND_ACCOUNT")
+SMS_SEND_TOKEN = env_secret("SMS_SEND_TOKEN")
+# The sending number, or a Messaging Service SID (MG...).
+SMS_SEND_FROM = env_str("SMS_SEND_FROM")
+SMS_SEND_TIMEOUT_SECONDS = env_int("SMS_SEND_TIMEOUT_SECONDS", 10)
+# The election an SMS files under when several are active (its slug); else the active one
+# with the nearest voting day. SMS carries no category: this one, for triage to correct.
+SMS_ELECTION = env_str("SMS_ELECTION")
+SMS_CATEGORY = env_str("SMS_CATEGORY", "other")
 # Public statistics never show a count below this (k-anonymity floor).
 PUBLIC_STATS_MIN_COUNT = env_int("PUBLIC_STATS_MIN_COUNT", 5)
 # The public figures are computed at most once per this many seconds per election and language.

@@ -21,6 +21,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("complaints.api.urls")),
     path("channels/telegram/webhook/", channels.telegram_webhook, name="telegram-webhook"),
+    path("channels/sms/<slug:gateway>/", channels.sms_gateway, name="sms-gateway"),
     path("admin/", admin.site.urls),
     path("", include("complaints.web.urls")),
 ]

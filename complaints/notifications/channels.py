@@ -54,7 +54,7 @@ from complaints.models import (
     WebhookSubscription,
     localized,
 )
-from complaints.notifications import circuit, netguard, telegram
+from complaints.notifications import circuit, netguard, sms, telegram
 from complaints.notifications.failures import DeliveryFailed as DeliveryFailed  # its old home
 from complaints.notifications.outbox import subscription_may_see
 
@@ -73,6 +73,8 @@ def send(messages: list[OutboxMessage]) -> None:
         send_email(messages)
     elif channel == OutboxChannel.TELEGRAM:
         telegram.send_telegram(messages[0])
+    elif channel == OutboxChannel.SMS:
+        sms.send_sms(messages[0])
     elif channel == OutboxChannel.WEBHOOK:
         send_webhook(messages[0])
     else:

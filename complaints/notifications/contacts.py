@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from complaints import crypto
 from complaints.events import EventType
-from complaints.models import OutboxMessage, Status
+from complaints.models import OutboxChannel, OutboxMessage, Status
 
 # Rows of inline buttons, each {"text": label, "data": what pressing it sends back}.
 Buttons = list[list[dict[str, str]]]
@@ -48,7 +48,9 @@ def event_text(message: OutboxMessage) -> str:
         parts = [head % {"code": code, "status": status}]
         if question:
             parts.append(question)
-        if message.event_type == EventType.NEEDS_INFO:
+        if message.event_type == EventType.NEEDS_INFO and message.channel == OutboxChannel.SMS:
+            parts.append(_("Reply to this SMS to answer."))
+        elif message.event_type == EventType.NEEDS_INFO:
             parts.append(_("Reply to this message to answer: text, photos or videos."))
         return "\n\n".join(parts)
 
