@@ -4,7 +4,7 @@ from django.templatetags.static import static
 from django.urls import include, path
 
 from complaints import health
-from complaints.web import channels
+from complaints.web import channels, offline
 from registry import metrics
 
 
@@ -18,6 +18,8 @@ urlpatterns = [
     path("readyz", health.readyz, name="readyz"),
     path("metrics", metrics.metrics, name="metrics"),
     path("favicon.ico", favicon, name="favicon"),
+    # The filing page's service worker, at the root so that its scope covers /file/.
+    path("sw.js", offline.service_worker, name="service-worker"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("complaints.api.urls")),
     path("channels/telegram/webhook/", channels.telegram_webhook, name="telegram-webhook"),

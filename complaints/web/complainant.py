@@ -11,6 +11,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import AnonymousUser
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -22,9 +23,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from complaints import selectors, services, workflow
 from complaints.access import access_for
+from complaints.api.idempotency import HEADER as IDEMPOTENCY_HEADER
 from complaints.api.throttling import AnonFilingThrottle, AnonStatusThrottle
 from complaints.models import Channel, Complaint
-from complaints.web import held, privacy
+from complaints.web import held, offline, privacy
 from complaints.web.forms import PLACE_RULE_ID, AnswerForm, EvidenceForm, FilingForm, StatusLookupForm, WithdrawForm
 from complaints.web.limits import throttled
 from complaints.web.presenters import timeline_entries
@@ -97,12 +99,30 @@ def _file_with_held(request: HttpRequest, form: FilingForm, attachments: held.At
 def _filed(request: HttpRequest, filing: services.Filing) -> HttpResponse:
     complaint = filing.complaint
     url = reverse("web-receipt")
-    done = JsonResponse({"ok": True, "redirect": url}) if _wants_json(request) else redirect(url)
+    secret = filing.secret if complaint.reporter.user_id is None else ""
+    if not _wants_json(request):
+        done: HttpResponse = redirect(url)
+    elif IDEMPOTENCY_HEADER in request.headers:
+        # Sent from the browser's queue, maybe with no page open to show the receipt page:
+        # the answer carries the receipt itself (the stored replay drops the secret).
+        done = JsonResponse({"ok": True, "redirect": url, "receipt": {"code": complaint.code, "secret": secret}})
+    else:
+        done = JsonResponse({"ok": True, "redirect": url})
     # Neither the code nor the secret is stored on the server: the receipt page gets
     # them from a short-lived cookie, which the response showing them deletes.
-    secret = filing.secret if complaint.reporter.user_id is None else ""
     privacy.receipt_keep(done, code=complaint.code, secret=secret)
     return done
+
+
+def _file_for_script(
+    request: HttpRequest, form: FilingForm, attachments: held.Attachments
+) -> tuple[JsonResponse, Complaint | None]:
+    """The script's filing (app.js, or its offline queue): JSON, and the files stay in the browser."""
+    if form.is_valid() and (filing := _file_with_held(request, form, attachments)) is not None:
+        response = _filed(request, filing)
+        assert isinstance(response, JsonResponse)
+        return response, filing.complaint
+    return JsonResponse({"ok": False, "errors": form.errors.get_json_data()}, status=400), None
 
 
 @never_cache
@@ -121,13 +141,15 @@ def complaint_file(request: HttpRequest) -> HttpResponse:
         attachments = held.attachments_from(request, attachments.holder)
         form = FilingForm(request.POST, request.FILES, user=request.user, held_count=len(attachments.kept))
         held.report_lost(form, [ref.name for ref in attachments.lost])
+        if _wants_json(request):  # the script keeps its files and sends them again
+            return offline.file_once(request, lambda: _file_for_script(request, form, attachments))
         if form.is_valid() and (filing := _file_with_held(request, form, attachments)) is not None:
             return _filed(request, filing)
-        if _wants_json(request):  # the script keeps its files and sends them again
-            return JsonResponse({"ok": False, "errors": form.errors.get_json_data()}, status=400)
         held.hold_new(form, attachments)
         status = 400
     else:
+        if offline.is_offline_copy(request):  # the service worker's copy: nothing about who is signed in
+            request.user = AnonymousUser()
         form = FilingForm(user=request.user)
     context = {
         "form": form,
@@ -138,6 +160,9 @@ def complaint_file(request: HttpRequest) -> HttpResponse:
         "accept": ",".join(sorted(services.ALLOWED_EVIDENCE_TYPES)),
         "place_rule_id": PLACE_RULE_ID,
     }
+    if offline.is_offline_copy(request):
+        context["offline_copy"] = True
+        context["messages"] = []  # a message meant for the next page stays for it
     response = render(request, "complaints/file.html", context, status=status)
     if attachments.kept and attachments.holder:
         services.held_uploads_refresh(keys=attachments.keys, holder=attachments.holder)

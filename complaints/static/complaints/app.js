@@ -82,10 +82,146 @@
     initCategoryPicker(form);
     initIdentityToggle(form);
     initFilePicker(form, state);
+    state.outbox = initOutbox(form, state);
+    if (form.hasAttribute("data-offline-copy")) { useOfflineCopy(form); }
     form.addEventListener("submit", function (event) {
       event.preventDefault();
       submitFiling(form, state, draft);
     });
+  }
+
+  /* The page came from the service worker's copy (made earlier, maybe before a sign-in): its
+     time is when it was copied, and its forms' CSRF tokens may be old ones. Each form takes
+     the browser's current token (the cookie) when it is sent. */
+  function useOfflineCopy(form) {
+    var field = form.querySelector('input[name="occurred_at"]');
+    if (field && field.type === "datetime-local" && !$("[data-draft-notice]:not([hidden])")) {
+      var d = new Date();
+      d.setMinutes(d.getMinutes() - d.getTimezoneOffset());
+      field.value = d.toISOString().slice(0, 16);
+    }
+    function freshTokens() {
+      var token = csrfToken();
+      $all('input[name="csrfmiddlewaretoken"]').forEach(function (input) { input.value = token; });
+    }
+    freshTokens();
+    $all("form").forEach(function (f) { f.addEventListener("submit", freshTokens, true); });
+  }
+
+  function csrfToken() {
+    var match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
+    if (match) { return decodeURIComponent(match[1]); }
+    var field = $('form:not([data-offline-copy]) input[name="csrfmiddlewaretoken"]') || $('input[name="csrfmiddlewaretoken"]');
+    return field ? field.value : "";
+  }
+
+  /* Put saved values ({name: value}) back into the form's fields (not files, not the token). */
+  function fillForm(form, values, skip) {
+    $all("input, select, textarea", form).forEach(function (field) {
+      if (!field.name || field.type === "file" || field.name === "csrfmiddlewaretoken") { return; }
+      if ((skip && skip(field)) || !(field.name in values)) { return; }
+      var value = values[field.name];
+      if (field.type === "radio" || field.type === "checkbox") { field.checked = field.value === value; }
+      else { field.value = value; }
+    });
+    form.dispatchEvent(new Event("draft-restored"));
+  }
+
+  /* ---- Complaints waiting to be sent (outbox.js) -------------------------
+     Filed without a connection, a complaint waits in this browser; it is sent by itself when the
+     connection returns (Background Sync in the service worker, else the "online" event, else
+     the next visit). The panel above the form lists what waits, what the server refused (with
+     its message, and the data kept to correct it) and the receipts of those sent. */
+  function initOutbox(form, state) {
+    var box = window.RegistryOutbox;
+    var panel = $("[data-outbox]");
+    if (!box || !panel) { return null; }
+    var list = $("[data-outbox-list]", panel);
+    var status = $("[data-outbox-status]", panel);
+    function msg(name) { return panel.getAttribute("data-msg-" + name) || ""; }
+
+    function item(entry) {
+      var li = el("li", { "data-outbox-entry": entry.status });
+      var when = new Date(entry.createdAt).toLocaleString(document.documentElement.lang || undefined);
+      if (entry.status === "sent") {
+        li.appendChild(el("span", {}, msg("sent") + " "));
+        li.appendChild(el("strong", { "data-outbox-code": "" }, entry.receipt.code));
+        if (entry.receipt.secret) {
+          li.appendChild(el("span", {}, " " + msg("secret") + " "));
+          li.appendChild(el("strong", { "data-outbox-secret": "" }, entry.receipt.secret));
+        }
+        var noted = el("button", { type: "button", "class": "linkish" }, msg("noted"));
+        noted.addEventListener("click", function () { box.remove(entry.id).then(render); });
+        li.appendChild(document.createTextNode(" "));
+        li.appendChild(noted);
+        return li;
+      }
+      var files = entry.files.length ? " (" + msg("files") + " " + entry.files.length + ")" : "";
+      li.appendChild(el("span", {}, when + files + ": "));
+      if (entry.status === "waiting") { li.appendChild(el("span", {}, msg("waiting"))); return li; }
+      li.appendChild(el("span", {}, msg("refused") + " " + errorText(entry.errors)));
+      var correct = el("button", { type: "button", "class": "linkish" }, msg("correct"));
+      correct.addEventListener("click", function () { correctEntry(form, state, entry); });
+      li.appendChild(document.createTextNode(" "));
+      li.appendChild(correct);
+      return li;
+    }
+    function render() {
+      return box.all().then(function (entries) {
+        list.textContent = "";
+        entries.forEach(function (entry) { list.appendChild(item(entry)); });
+        $("[data-outbox-count]", panel).textContent = String(entries.filter(function (e) { return e.status === "waiting"; }).length);
+        panel.hidden = !entries.length;
+      }, function () { panel.hidden = true; });
+    }
+    function sendNow() {
+      if (!navigator.onLine) { return Promise.resolve(); }
+      return box.sendAll({ csrf: csrfToken() }).then(render, render);
+    }
+    box.onChange(render);
+    window.addEventListener("online", sendNow);
+    registerWorker(form);
+    render().then(sendNow);
+    return {
+      queue: function (entry) {
+        return box.put(entry).then(function () {
+          status.textContent = form.getAttribute("data-msg-queued");
+          box.askForSync();
+          return render();
+        });
+      },
+      remove: function (id) { return box.remove(id).then(render); },
+      render: render
+    };
+  }
+
+  function errorText(errors) {
+    var out = [];
+    Object.keys(errors || {}).forEach(function (name) {
+      (errors[name] || []).forEach(function (err) { out.push(err.message || String(err)); });
+    });
+    return out.join(" ");
+  }
+
+  /* A refused complaint back into the form, files included, with the server's messages. It stays
+     in the outbox until the corrected one is sent or queued. */
+  function correctEntry(form, state, entry) {
+    var values = {};
+    entry.fields.forEach(function (pair) { values[pair[0]] = pair[1]; });
+    form.reset();
+    fillForm(form, values);
+    state.files = entry.files.map(function (f) {
+      return { file: new File([f.blob], f.name, { type: f.type }), error: "" };
+    });
+    state.replaces = entry.id;
+    clearJsErrors(form);
+    showErrors(form, state, entry.errors || {});
+  }
+
+  function registerWorker(form) {
+    var url = form.getAttribute("data-service-worker");
+    if (!url || !navigator.serviceWorker) { return; }
+    navigator.serviceWorker.register(url, { scope: "/" }).catch(function () { /* no offline copy: the page still works online */ });
   }
 
   /* ---- What this browser keeps ------------------------------------------
@@ -106,7 +242,20 @@
     } catch (e) { /* storage disabled: nothing was kept */ }
   }
 
+  /* Also the complaints waiting to be sent, the service worker and its cached filing page. */
   function forgetDevice() {
+    var done = [];
+    if (window.RegistryOutbox) { done.push(window.RegistryOutbox.deleteAll()); }
+    if (window.caches) {
+      done.push(caches.keys().then(function (keys) {
+        return Promise.all(keys.map(function (k) { return caches.delete(k); }));
+      }).catch(function () {}));
+    }
+    if (navigator.serviceWorker && navigator.serviceWorker.getRegistrations) {
+      done.push(navigator.serviceWorker.getRegistrations().then(function (regs) {
+        return Promise.all(regs.map(function (r) { return r.unregister(); }));
+      }).catch(function () {}));
+    }
     try { window.localStorage.clear(); } catch (e) { /* storage disabled */ }
     try { window.sessionStorage.clear(); } catch (e) { /* storage disabled */ }
     try {
@@ -116,13 +265,33 @@
         }, function () {});
       }
     } catch (e) { /* no IndexedDB */ }
+    return Promise.all(done);
+  }
+
+  /* With complaints not yet sent, the first press only warns; the second forgets. The page's
+     storage is cleared before the form goes (Clear-Site-Data does it again where supported). */
+  function confirmForget(form, event) {
+    if (form.hasAttribute("data-forget-go")) { return; }
+    event.preventDefault();
+    var unsent = window.RegistryOutbox ? window.RegistryOutbox.counts() : Promise.resolve({});
+    unsent.catch(function () { return {}; }).then(function (c) {
+      var n = (c.waiting || 0) + (c.refused || 0);
+      var warning = $("[data-forget-warning]", form);
+      if (n && warning && warning.hidden) {
+        warning.textContent = form.getAttribute("data-msg-unsent").replace("{n}", String(n));
+        warning.hidden = false;
+        return;
+      }
+      form.setAttribute("data-forget-go", "");
+      forgetDevice().then(function () { form.submit(); });
+    });
   }
 
   function initForget() {
     if ($("[data-device-forgotten]")) { forgetDevice(); }
     if ($("[data-clear-drafts]")) { clearDrafts(); }
     $all("[data-forget-device]").forEach(function (form) {
-      form.addEventListener("submit", forgetDevice);
+      form.addEventListener("submit", function (event) { confirmForget(form, event); });
     });
     $all("[data-clear-drafts-on-submit]").forEach(function (form) {
       form.addEventListener("submit", clearDrafts);
@@ -162,14 +331,7 @@
     var saved = null;
     try { saved = JSON.parse(store.getItem(key) || "null"); } catch (e) { saved = null; }
     if (saved && saved.fields && form.hasAttribute("data-fresh")) {
-      $all("input, select, textarea", form).forEach(function (field) {
-        if (!field.name || field.type === "file" || field.name === "csrfmiddlewaretoken") { return; }
-        if (skipped(field) || !(field.name in saved.fields)) { return; }
-        var value = saved.fields[field.name];
-        if (field.type === "radio" || field.type === "checkbox") { field.checked = field.value === value; }
-        else { field.value = value; }
-      });
-      form.dispatchEvent(new Event("draft-restored"));
+      fillForm(form, saved.fields, skipped);
       if (notice) {
         notice.hidden = false;
         $("[data-draft-discard]", notice).addEventListener("click", function () {
@@ -408,6 +570,25 @@
     }
     var data = new FormData(form);
     data.delete("files");
+    // One key per submission: sent again from the outbox, it never files a second complaint.
+    var key = window.RegistryOutbox ? window.RegistryOutbox.newKey() : "";
+    var action = form.getAttribute("action") || window.location.pathname;
+    function queue() {
+      var fields = [];
+      data.forEach(function (value, name) { if (name !== "csrfmiddlewaretoken" && typeof value === "string") { fields.push([name, value]); } });
+      var files = state.files.map(function (e) { return e.file; });
+      var entry = window.RegistryOutbox.entryFrom(key, action, fields, files, csrfToken());
+      return state.outbox.queue(entry).then(function () {
+        if (state.replaces) { state.outbox.remove(state.replaces); state.replaces = null; }
+        draft.clear();
+        form.reset();
+        state.files = [];
+        state.render();
+        form.dispatchEvent(new Event("draft-restored"));
+        $("[data-outbox]").scrollIntoView();
+      });
+    }
+    if (state.outbox && !navigator.onLine) { queue(); return; }
     state.files.forEach(function (e) { data.append("files", e.file, e.file.name); });
     var button = $("[data-submit]", form);
     var progress = $("[data-progress]", form);
@@ -421,6 +602,7 @@
     var xhr = new XMLHttpRequest();
     xhr.open("POST", form.getAttribute("action") || window.location.href);
     xhr.setRequestHeader("Accept", "application/json");
+    if (key) { xhr.setRequestHeader("Idempotency-Key", key); }
     xhr.upload.addEventListener("progress", function (e) {
       if (e.lengthComputable) {
         var pct = Math.round((e.loaded / e.total) * 100);
@@ -438,6 +620,7 @@
       try { body = JSON.parse(xhr.responseText); } catch (e) { body = null; }
       if (xhr.status === 200 && body && body.ok) {
         draft.clear();
+        if (state.replaces && state.outbox) { state.outbox.remove(state.replaces); }
         window.location.assign(body.redirect);
         return;
       }
@@ -446,8 +629,13 @@
       if (body && body.errors) { showErrors(form, state, body.errors); }
       else { fail(form.getAttribute("data-msg-failed") + " (" + xhr.status + ")"); }
     });
-    xhr.addEventListener("error", function () { fail(form.getAttribute("data-msg-network")); });
-    xhr.addEventListener("timeout", function () { fail(form.getAttribute("data-msg-network")); });
+    function dropped() {  // no answer: kept in the outbox under the same key, sent again later
+      button.disabled = false;
+      progress.hidden = true;
+      if (state.outbox) { queue(); } else { fail(form.getAttribute("data-msg-network")); }
+    }
+    xhr.addEventListener("error", dropped);
+    xhr.addEventListener("timeout", dropped);
     xhr.send(data);
   }
 
