@@ -63,6 +63,12 @@ from complaints.notifications.outbox import subscription_may_see
 STAFF_COMPLAINT_PATH = "/complaints/{code}/"
 COMPLAINANT_STATUS_PATH = "/status/"
 STAFF_QUEUE_PATH = "/queue/"
+# A signed-in filer's own complaints: the page they can open (their complaint's page is a
+# handle made per session, so the link is the list it is reached from).
+COMPLAINANT_ACCOUNT_PATH = "/my/"
+# An email kept only for updates (a ``ContactAddress``) also hears of plain status changes,
+# which no email to a complainant covers otherwise.
+CONTACT_STATUS_TEMPLATE = "status_changed"
 MAX_RETRY_AFTER_SECONDS = 24 * 3600
 
 
@@ -111,9 +117,24 @@ def email_item(message: OutboxMessage, language: str) -> dict[str, Any]:
         item["category"] = localized(complaint.category, "name", language)
         item["place"] = _place(complaint, language)
         item["due_at"] = complaint.due_at
-    path = COMPLAINANT_STATUS_PATH if payload.get("audience") == "complainant" else STAFF_COMPLAINT_PATH
+    path = STAFF_COMPLAINT_PATH
+    if payload.get("audience") == "complainant":
+        item["follow"] = complainant_follow(message)
+        path = COMPLAINANT_ACCOUNT_PATH if item["follow"] == "account" else COMPLAINANT_STATUS_PATH
     item["link"] = settings.SITE_URL + path.format(code=code)
     return item
+
+
+def complainant_follow(message: OutboxMessage) -> str:
+    """How the complainant opens the complaint: ``account`` (signed in) or ``receipt`` (code and secret).
+
+    A complaint filed from an account opens under "My complaints"; anyone else (and an
+    address kept only for updates, which says nothing of who filed) has the receipt.
+    """
+    reporter = getattr(message.complaint, "reporter", None) if message.contact_id is None else None
+    if reporter is not None and reporter.user_id is not None and not reporter.is_anonymous:
+        return "account"
+    return "receipt"
 
 
 def _digest_context(payload: dict[str, Any]) -> dict[str, Any]:
@@ -133,6 +154,8 @@ def render_email(messages: list[OutboxMessage]) -> tuple[str, str, str]:
     lead = messages[0]
     audience = lead.payload.get("audience", "")
     name = email_template(lead.event_type, audience)
+    if name is None and lead.contact_id is not None and audience == "complainant":
+        name = CONTACT_STATUS_TEMPLATE
     if name is None:
         raise DeliveryFailed(f"no email template for {lead.event_type} to {audience}", permanent=True)
     language = lead.recipient_language or settings.LANGUAGE_CODE
@@ -170,15 +193,26 @@ class RegistryMail(EmailMultiAlternatives):
         return msg
 
 
+def email_recipient(message: OutboxMessage) -> str:
+    """The row's address, or the sealed contact address it follows at (decrypted only now)."""
+    if message.contact_id is None:
+        return message.recipient
+    contact = message.contact
+    if contact is None or not contact.is_active:
+        raise DeliveryFailed("the contact address is disabled", skip=True)
+    return contact.address
+
+
 def send_email(messages: list[OutboxMessage]) -> None:
     lead = messages[0]
+    recipient = email_recipient(lead)
     subject, text, html = render_email(messages)
     domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2].strip(">") or "registry.local"
     mail = RegistryMail(
         subject,
         text,
         settings.DEFAULT_FROM_EMAIL,
-        [lead.recipient],
+        [recipient],
         headers={
             # Stable across retries, so a mail system that sees a resend can drop it.
             "Message-ID": f"<{lead.idempotency_key}@{domain}>",

@@ -23,6 +23,7 @@ from complaints.models import (
     Category,
     Channel,
     Complaint,
+    ContactKind,
     Election,
     ElectionStatus,
     PollingStation,
@@ -33,6 +34,7 @@ from complaints.models import (
 from complaints.models.complaint import DESCRIPTION_MAX_LENGTH
 from complaints.notifications.outbox import outbox_record
 from complaints.services._common import sla_due
+from complaints.services.channels import complaint_follow, contact_address_get_or_create
 from complaints.services.evidence import attach_upload, evidence_inspect, files_follow_transaction
 from complaints.services.search import search_index_refresh
 from complaints.text import ASCII_TRIM
@@ -140,12 +142,15 @@ def complaint_file(
     files: Sequence[UploadedFile] = (),
     operator: Any = None,
     caller_consent_at: datetime | None = None,
+    updates_email: str = "",
 ) -> Filing:
     """Validate and record a complaint, its reporter and its evidence in one transaction.
 
     The evidence files follow the transaction: if it does not commit, none is left on disk.
     ``operator``: the staff member filing on a caller's behalf (the hotline,
     ``complaint_file_for_caller``); the filing event names them, never the caller.
+    ``updates_email``: an address the filer (anonymous or not) leaves only for updates: sealed
+    as a contact address that follows the complaint, never part of the reporter record.
     """
     _validate_filing(election=election, category=category, occurred_at=occurred_at, description=description)
     place_unit = place_check(polling_station=polling_station, unit=unit, place_text=place_text)
@@ -199,6 +204,9 @@ def complaint_file(
     )
     for upload in files:
         attach_upload(complaint=complaint, upload=upload, user=None if anonymous else user)
+    if updates_email.strip():
+        contact = contact_address_get_or_create(kind=ContactKind.EMAIL, address=updates_email, language=language)
+        complaint_follow(complaint=complaint, contact=contact)
     search_index_refresh(complaint_ids=[complaint.pk])
     outbox_record(complaint=complaint, event_type=EventType.SUBMITTED)
     # Counted once it is committed (robust: a metrics failure never fails the filing).

@@ -70,6 +70,7 @@ def _filing_kwargs(request: HttpRequest, form: FilingForm, held_files: list[Any]
         "full_name": data.get("full_name", "") if named else "",
         "email": data.get("email", "") if named else "",
         "phone": data.get("phone", "") if named else "",
+        "updates_email": "" if named else data.get("updates_email", ""),
         "language": (get_language() or settings.LANGUAGE_CODE)[:2],
         "files": [*held_files, *(data.get("files") or [])],  # those attached earlier first
     }

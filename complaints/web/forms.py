@@ -109,6 +109,16 @@ class FilingForm(forms.Form):
     full_name = OneLineFormField(label=_("Your name"), required=False, max_length=200)
     email = forms.EmailField(label=_("Email"), required=False)
     phone = OneLineFormField(label=_("Phone"), required=False, max_length=40)
+    # Filing anonymously: an address kept sealed and used only to send updates (services.channels).
+    updates_email = forms.EmailField(
+        label=_("Email for updates only"),
+        required=False,
+        help_text=_(
+            "If you file anonymously and want to hear of the reviewers' questions and of status changes. "
+            "It is kept sealed apart from the complaint, used only for these messages and never shown to "
+            "anyone; it does not say who you are, unless the address itself does."
+        ),
+    )
 
     def __init__(self, *args: Any, user: Any = None, held_count: int = 0, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -40,6 +40,7 @@ class HotlineForm(FilingForm):
     full_name = None  # type: ignore[assignment]
     email = None  # type: ignore[assignment]
     phone = None  # type: ignore[assignment]
+    updates_email = None  # type: ignore[assignment]
     caller_name = OneLineFormField(
         label=gettext_lazy("Caller's name"),
         required=False,
