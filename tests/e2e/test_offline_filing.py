@@ -19,6 +19,7 @@ from tests.images import png_bytes
 
 pytestmark = [pytest.mark.e2e]
 
+OFFLINE_FILES = ("app.css", "app.js", "favicon.svg", "outbox.js", "print.css")
 DESCRIPTION = "На участке №512 наблюдателя не пустили к урне, пока шёл подсчёт."
 
 # Wait until the service worker controls the page and has kept the filing page.
@@ -39,6 +40,16 @@ QUEUED_HASHES = """async () => {
   const out = [];
   for (const entry of await RegistryOutbox.all()) {
     for (const f of entry.files) { out.push(hex(await crypto.subtle.digest("SHA-256", await f.blob.arrayBuffer()))); }
+  }
+  return out.sort();
+}"""
+CACHED = """async () => {
+  const out = [];
+  for (const name of await caches.keys()) {
+    for (const r of await (await caches.open(name)).keys()) {
+      const u = new URL(r.url);
+      out.push(u.pathname + u.search);
+    }
   }
   return out.sort();
 }"""
@@ -111,6 +122,8 @@ def test_a_complaint_filed_offline_with_two_photos_is_sent_once_when_the_connect
     page.reload()  # a later visit sends nothing again
     page.wait_for_timeout(500)
     assert Complaint.objects.count() == 1
+    # The worker's cache holds the filing page and its files, nothing else (no answers, no receipt).
+    assert page.evaluate(CACHED) == sorted(["/file/", *(f"/static/complaints/{n}" for n in OFFLINE_FILES)])
 
     # A second device state (a fresh browser profile) has nothing of it.
     other = browse.new_page()
@@ -161,3 +174,47 @@ def test_a_refused_complaint_comes_back_to_correct_and_forget_this_device_clears
     assert "complaint-outbox" not in state["databases"]
     assert state["caches"] == []
     assert state["workers"] == 0
+
+
+def test_the_service_worker_sends_the_queue_on_background_sync_with_no_filing_page_open(
+    browse, people, election, territory
+):
+    page = _open_with_worker(browse)
+    context = page.context
+    context.set_offline(True)
+    page.reload()
+    _fill(page, description=DESCRIPTION)
+    page.click("[data-submit]")
+    expect(page.locator("[data-outbox-count]")).to_have_text("1")
+    page.close()  # no page left to send it on "online"
+
+    context.set_offline(False)
+    status = context.new_page()  # a page without the filing form: it does not send
+    status.goto(browse.url("/status/"))
+    cdp = context.new_cdp_session(status)
+    registrations: list[dict[str, Any]] = []
+    cdp.on("ServiceWorker.workerRegistrationUpdated", lambda e: registrations.extend(e["registrations"]))
+    cdp.send("ServiceWorker.enable")
+    status.wait_for_timeout(300)
+    (registration,) = {r["registrationId"]: r for r in registrations if not r["isDeleted"]}.values()
+    cdp.send(
+        "ServiceWorker.dispatchSyncEvent",
+        {
+            "origin": browse.base_url,
+            "registrationId": registration["registrationId"],
+            "tag": "send-complaints",
+            "lastChance": False,
+        },
+    )
+    for _ in range(100):
+        if Complaint.objects.exists():
+            break
+        status.wait_for_timeout(100)
+    complaint = Complaint.objects.get()
+    assert complaint.description == DESCRIPTION
+
+    # The next visit of the filing page shows the receipt the worker received.
+    page = context.new_page()
+    page.goto(browse.url("/file/"))
+    expect(page.locator("[data-outbox-code]")).to_have_text(complaint.code)
+    expect(page.locator("[data-outbox-count]")).to_have_text("0")

@@ -149,6 +149,8 @@
         if (entry.receipt.secret) {
           li.appendChild(el("span", {}, " " + msg("secret") + " "));
           li.appendChild(el("strong", { "data-outbox-secret": "" }, entry.receipt.secret));
+        } else if (entry.receipt.replayed) {  // the first answer was lost on the way: only its code is known
+          li.appendChild(el("span", {}, " " + msg("no-secret")));
         }
         var noted = el("button", { type: "button", "class": "linkish" }, msg("noted"));
         noted.addEventListener("click", function () { box.remove(entry.id).then(render); });

@@ -87,7 +87,8 @@
             var receipt = answer.receipt || {};
             // Nothing but the receipt stays: not the text, not who the filer is, not the files.
             return put({ id: entry.id, status: "sent", createdAt: entry.createdAt, sentAt: Date.now(),
-                         receipt: { code: receipt.code || "", secret: receipt.secret || "" } }).then(function () { return "sent"; });
+                         receipt: { code: receipt.code || "", secret: receipt.secret || "", replayed: Boolean(answer.replayed) } })
+              .then(function () { return "sent"; });
           }
           var later = response.status >= 500 || response.status === 408 || response.status === 429 ||
             (response.status === 403 && options.fromWorker);  // a stale token: the page sends it with a fresh one
