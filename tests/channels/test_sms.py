@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 from xml.etree import ElementTree
 
 import pytest
 from django.db import connection
-from django.test import TestCase
+from django.test import Client, TestCase
 from django.urls import reverse
 from django.utils import translation
 
@@ -32,6 +33,7 @@ from complaints.models import (
 )
 from complaints.services import sms
 from tests.channels.fake_sms import ACCOUNT, FROM, TOKEN, FakeSmsGateway, twilio_signature
+from tests.conftest import require_service
 
 pytestmark = pytest.mark.django_db
 
@@ -361,3 +363,53 @@ def test_gateways_are_configured_from_the_environment(monkeypatch):
     monkeypatch.setenv("SMS_GATEWAYS", "modem")
     with pytest.raises(ImproperlyConfigured, match="KIND"):
         _sms_gateways()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_deliveries_of_one_message_file_once(gateway, territory, election):
+    require_service("PostgreSQL", connection.vendor == "postgresql", "row locks need a real server")
+    barrier, replies = threading.Barrier(4), []
+    data = {"from": PHONE, "message": TEXT, "message_id": "concurrent-1", "secret": SMSSYNC_SECRET}
+
+    def post() -> None:
+        barrier.wait()
+        try:
+            replies.append(reply_of(Client().post(reverse("sms-gateway", args=["smssync"]), data=data)))
+        finally:
+            connection.close()  # this thread's own connection
+
+    threads = [threading.Thread(target=post) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    complaint = Complaint.objects.get()
+    assert len(replies) == 4
+    assert all(complaint.code in reply for reply in replies)
+    assert sum("Секрет" in reply for reply in replies) == 1
+
+
+def test_an_unknown_station_number_is_kept_as_the_place_and_a_named_sender_follows_nothing(
+    gateway, smssync, territory, election
+):
+    reply = reply_of(smssync("9999 Сайлау учаскесінде дауыс сатып алып жатыр", sender="InfoSMS"))
+    complaint = Complaint.objects.get()
+    assert complaint.polling_station is None
+    assert "№9999" in complaint.place_text
+    assert complaint.reporter.language == "kk"
+    assert complaint.code in reply
+    assert "Түбіртек коды" in reply
+    assert not ContactAddress.objects.exists()
+
+
+def test_without_an_outbound_gateway_sms_rows_wait(gateway, smssync, territory, election, make_user, settings):
+    reply_of(smssync(TEXT))
+    settings.SMS_SEND_URL = ""
+    complaint = Complaint.objects.get()
+    reviewer = make_user("reviewer", units=[territory["pav"]])
+    _transition(complaint, "triage", reviewer)
+    row = OutboxMessage.objects.get(channel=OutboxChannel.SMS)
+    assert row.status == OutboxStatus.PENDING
+    assert row.attempts == 1
+    assert "SMS_SEND_URL" in row.last_error
+    assert gateway.sent == []
