@@ -168,12 +168,17 @@
       li.appendChild(correct);
       return li;
     }
+    var retry = null;
     function render() {
       return box.all().then(function (entries) {
         list.textContent = "";
         entries.forEach(function (entry) { list.appendChild(item(entry)); });
-        $("[data-outbox-count]", panel).textContent = String(entries.filter(function (e) { return e.status === "waiting"; }).length);
+        var waiting = entries.filter(function (e) { return e.status === "waiting"; }).length;
+        $("[data-outbox-count]", panel).textContent = String(waiting);
         panel.hidden = !entries.length;
+        // A connection can come back without an "online" event (a captive or flaky network).
+        if (waiting && !retry) { retry = setInterval(sendNow, 30000); }
+        if (!waiting && retry) { clearInterval(retry); retry = null; }
       }, function () { panel.hidden = true; });
     }
     function sendNow() {
@@ -588,6 +593,8 @@
         state.render();
         form.dispatchEvent(new Event("draft-restored"));
         $("[data-outbox]").scrollIntoView();
+      }, function () {  // this browser keeps nothing (storage refused or full): say so, keep the form
+        showErrors(form, state, { __all__: [{ message: form.getAttribute("data-msg-network") }] });
       });
     }
     if (state.outbox && !navigator.onLine) { queue(); return; }
