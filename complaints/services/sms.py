@@ -51,7 +51,12 @@ from complaints.models import (
     PollingStation,
     Status,
 )
-from complaints.services.channels import complaint_follow, contact_address_get_or_create, contact_unfollow_all
+from complaints.services.channels import (
+    complaint_follow,
+    contact_address_get_or_create,
+    contact_find,
+    contact_unfollow_all,
+)
 from complaints.services.filing import complaint_file
 from complaints.services.transitions import complaint_answer
 
@@ -114,10 +119,13 @@ def _station(number: str) -> PollingStation | None:
     return found[0] if len(found) == 1 else None
 
 
-def _contact(sender: str, language: str) -> ContactAddress | None:
-    """The sender's sealed address; None for a sender that is no phone number (a short code, a name)."""
+def _contact(sender: str, language: str, *, create: bool) -> ContactAddress | None:
+    """The sender's sealed address (made only when ``create``: a filing); None for a sender that is
+    no phone number (a short code, a name)."""
     try:
-        return contact_address_get_or_create(kind=ContactKind.SMS, address=sender, language=language)
+        if create:
+            return contact_address_get_or_create(kind=ContactKind.SMS, address=sender, language=language)
+        return contact_find(kind=ContactKind.SMS, address=sender)
     except ServiceError:
         return None
 
@@ -180,7 +188,8 @@ def sms_receive(inbound: Inbound) -> str:
 
 def _handle(inbound: Inbound, text: str, language: str, record: IdempotencyRecord | None) -> str:
     with transaction.atomic():
-        contact = _contact(inbound.sender, language)
+        # Looked up, not made: a number is kept only once it files (a bad-syntax message leaves nothing).
+        contact = _contact(inbound.sender, language, create=False)
         with translation.override(language):
             if text.strip().lower() in STOP_WORDS:
                 count = contact_unfollow_all(contact=contact) if contact is not None else 0
@@ -189,7 +198,7 @@ def _handle(inbound: Inbound, text: str, language: str, record: IdempotencyRecor
             waiting = _awaiting(contact)
             if waiting is not None and text:
                 return _answer(inbound, waiting, text)
-            return _file(inbound, text, language, contact, record)
+            return _file(inbound, text, language, record)
 
 
 def _answer(inbound: Inbound, complaint: Complaint, text: str) -> str:
@@ -203,9 +212,7 @@ def _answer(inbound: Inbound, complaint: Complaint, text: str) -> str:
     return _("Thank you. Your answer was sent to the reviewers (complaint %(code)s).") % {"code": complaint.code}
 
 
-def _file(
-    inbound: Inbound, text: str, language: str, contact: ContactAddress | None, record: IdempotencyRecord | None
-) -> str:
+def _file(inbound: Inbound, text: str, language: str, record: IdempotencyRecord | None) -> str:
     match = SYNTAX.match(text)
     if match is None or not match.group(2).strip():
         log.info("sms from gateway %s: refused, not the syntax", inbound.gateway)
@@ -230,6 +237,7 @@ def _file(
                 anonymous=True,
                 language=language,
             )
+            contact = _contact(inbound.sender, language, create=True)
             if contact is not None:
                 complaint_follow(complaint=filing.complaint, contact=contact)
             if record is not None:

@@ -413,3 +413,9 @@ def test_without_an_outbound_gateway_sms_rows_wait(gateway, smssync, territory, 
     assert row.attempts == 1
     assert "SMS_SEND_URL" in row.last_error
     assert gateway.sent == []
+
+
+def test_a_refused_message_keeps_no_number(gateway, smssync, election):
+    reply_of(smssync("Помогите"))
+    reply_of(smssync("СТОП"))
+    assert not ContactAddress.objects.exists()
