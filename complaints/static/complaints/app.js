@@ -138,6 +138,7 @@
     if (!box || !panel) { return null; }
     var list = $("[data-outbox-list]", panel);
     var status = $("[data-outbox-status]", panel);
+    var hint = status.textContent;
     function msg(name) { return panel.getAttribute("data-msg-" + name) || ""; }
 
     function item(entry) {
@@ -161,7 +162,7 @@
       var files = entry.files.length ? " (" + msg("files") + " " + entry.files.length + ")" : "";
       li.appendChild(el("span", {}, when + files + ": "));
       if (entry.status === "waiting") { li.appendChild(el("span", {}, msg("waiting"))); return li; }
-      li.appendChild(el("span", {}, msg("refused") + " " + errorText(entry.errors)));
+      li.appendChild(el("span", {}, msg("refused") + " " + errorText(form, entry.errors)));
       var correct = el("button", { type: "button", "class": "linkish" }, msg("correct"));
       correct.addEventListener("click", function () { correctEntry(form, state, entry); });
       li.appendChild(document.createTextNode(" "));
@@ -175,6 +176,9 @@
         entries.forEach(function (entry) { list.appendChild(item(entry)); });
         var waiting = entries.filter(function (e) { return e.status === "waiting"; }).length;
         $("[data-outbox-count]", panel).textContent = String(waiting);
+        $("h2", panel).hidden = !waiting;
+        status.hidden = !waiting;
+        status.textContent = navigator.onLine ? hint : form.getAttribute("data-msg-queued");
         panel.hidden = !entries.length;
         // A connection can come back without an "online" event (a captive or flaky network).
         if (waiting && !retry) { retry = setInterval(sendNow, 30000); }
@@ -192,7 +196,6 @@
     return {
       queue: function (entry) {
         return box.put(entry).then(function () {
-          status.textContent = form.getAttribute("data-msg-queued");
           box.askForSync();
           return render();
         });
@@ -202,10 +205,22 @@
     };
   }
 
-  function errorText(errors) {
+  /* The label of a form field, as the error summary shows it ("" if the field has none). */
+  function fieldLabel(form, name) {
+    var field = name !== "__all__" && form.querySelector('[name="' + name + '"]');
+    var container = field && (field.closest(".field") || field.closest("fieldset"));
+    var labelEl = container && container.querySelector("legend, label");
+    return labelEl ? labelEl.childNodes[0].textContent.trim() : "";
+  }
+
+  function errorText(form, errors) {
     var out = [];
     Object.keys(errors || {}).forEach(function (name) {
-      (errors[name] || []).forEach(function (err) { out.push(err.message || String(err)); });
+      var label = fieldLabel(form, name);
+      (errors[name] || []).forEach(function (err) {
+        var message = err.message || String(err);
+        out.push(label ? label + ": " + message : message);
+      });
     });
     return out.join(" ");
   }
@@ -543,8 +558,7 @@
         var field = name !== "__all__" && form.querySelector('[name="' + name + '"]');
         if (field) {
           var container = field.closest(".field") || field.closest("fieldset");
-          var labelEl = container && container.querySelector("legend, label");
-          var label = labelEl ? labelEl.childNodes[0].textContent.trim() : "";
+          var label = fieldLabel(form, name);
           li.appendChild(el("a", { href: "#" + (field.id || "") }, label ? label + ": " + message : message));
           if (container) {
             container.classList.add("field--error", "field--js-error");
