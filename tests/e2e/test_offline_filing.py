@@ -220,3 +220,34 @@ def test_the_service_worker_sends_the_queue_on_background_sync_with_no_filing_pa
     page.goto(browse.url("/file/"))
     expect(page.locator("[data-outbox-code]")).to_have_text(complaint.code)
     expect(page.locator("[data-outbox-count]")).to_have_text("0")
+
+
+def test_an_answer_lost_on_the_way_is_retried_under_the_same_key_and_files_once(browse, people, election, territory):
+    page = _open_with_worker(browse)
+    lost: list[str] = []
+
+    def lose_first_answer(route: Any) -> None:
+        if route.request.method == "POST" and not lost:
+            lost.append(route.request.headers.get("idempotency-key", ""))
+            route.fetch()  # the server files it ...
+            route.abort("connectionreset")  # ... and the answer never reaches the phone
+        else:
+            route.continue_()
+
+    page.route("**/file/", lose_first_answer)
+    _fill(page, description=DESCRIPTION)
+    page.set_input_files("#id_files", [_file("урна.png", "image/png", png_bytes())])
+    page.click("[data-submit]")
+    expect(page.locator("[data-outbox-entry]")).to_have_count(1)
+    assert Complaint.objects.count() == 1
+    (entry,) = page.evaluate(QUEUE)
+    assert entry["id"] == lost[0]  # queued under the key of the lost request
+    browse.problems[:] = [p for p in browse.problems if "ERR_" not in p]  # the lost answer
+
+    page.unroute("**/file/")
+    page.reload()  # the next visit sends it again (or the worker already did)
+    expect(page.locator("[data-outbox-entry=sent]")).to_be_visible(timeout=20_000)
+    complaint = Complaint.objects.get()
+    assert complaint.evidence.count() == 1
+    expect(page.locator("[data-outbox-code]")).to_have_text(complaint.code)
+    expect(page.locator("[data-outbox-entry=sent]")).to_contain_text("не дошёл")  # no secret to show again
