@@ -28,6 +28,7 @@ class PublicStatsSerializer(serializers.Serializer):
     by_region = PublicCellSerializer(many=True)
     by_category = PublicCellSerializer(many=True)
     by_outcome = PublicCellSerializer(many=True)
+    by_channel = PublicCellSerializer(many=True, help_text="how complaints came in: web, api, telegram, sms, phone...")
 
 
 @extend_schema(responses=PublicStatsSerializer, auth=[])
@@ -35,7 +36,7 @@ class PublicStatsSerializer(serializers.Serializer):
 @permission_classes([AllowAny])
 @throttle_classes([PublicStatsThrottle])
 def stats_api(request: Request) -> Response:
-    """Anonymised counts per region, category and outcome; counts under the floor are null."""
+    """Anonymised counts per region, category, outcome and channel; counts under the floor are null."""
     election = selectors.public_election(slug=request.query_params.get("election"))
     if election is None:
         raise Http404("No such election.")
@@ -47,5 +48,6 @@ def stats_api(request: Request) -> Response:
         "by_region": stats.by_region,
         "by_category": stats.by_category,
         "by_outcome": stats.by_outcome,
+        "by_channel": stats.by_channel,
     }
     return Response(PublicStatsSerializer(data).data)

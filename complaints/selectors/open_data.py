@@ -31,7 +31,7 @@ COUNTS_COLUMNS: tuple[OpenColumn, ...] = (
     OpenColumn(
         "dimension",
         "text",
-        gettext_lazy("What the row counts by: total, region, category or outcome"),
+        gettext_lazy("What the row counts by: total, region, category, outcome or channel"),
         "#meta+dimension",
     ),
     OpenColumn("region", "text", gettext_lazy("Region code (rows of the region dimension)"), "#adm1+code"),
@@ -46,6 +46,12 @@ COUNTS_COLUMNS: tuple[OpenColumn, ...] = (
         "text",
         gettext_lazy("Outcome: in_review, substantiated, unsubstantiated or closed (rows of the outcome dimension)"),
         "#status+code",
+    ),
+    OpenColumn(
+        "channel",
+        "text",
+        gettext_lazy("How the complaints came in: web, api, telegram, sms, phone… (rows of the channel dimension)"),
+        "#meta+channel",
     ),
     OpenColumn(
         "label", "text", gettext_lazy("Name of the region, category or outcome, in the page's language"), "#meta+label"
@@ -66,7 +72,7 @@ COUNTS_COLUMNS: tuple[OpenColumn, ...] = (
     OpenColumn("to", "date", gettext_lazy("Last day counted (the filter), when given"), "#date+end"),
 )
 
-DIMENSIONS = ("total", "region", "category", "outcome")
+DIMENSIONS = ("total", "region", "category", "outcome", "channel")
 
 
 def _row(
@@ -78,6 +84,7 @@ def _row(
         "region": key if dimension == "region" else "",
         "category": key if dimension == "category" else "",
         "outcome": key if dimension == "outcome" else "",
+        "channel": key if dimension == "channel" else "",
         "label": label,
         "count": count,
         "suppressed": count is None,
@@ -88,13 +95,14 @@ def _row(
 
 
 def count_rows(*, election: Election, filters: CountFilters) -> list[dict[str, Any]]:
-    """The total, then one row per region, top-level category and outcome, counted over ``filters``."""
+    """The total, then one row per region, top-level category, outcome and channel, counted over ``filters``."""
     stats = public_stats(election_id=election.pk, filters=filters)
     rows = [_row(election, filters, "total", "", _("All complaints"), stats.total)]
     dimensions: tuple[tuple[str, list[PublicCell]], ...] = (
         ("region", stats.by_region),
         ("category", stats.by_category),
         ("outcome", stats.by_outcome),
+        ("channel", stats.by_channel),
     )
     for dimension, cells in dimensions:
         rows += [_row(election, filters, dimension, c.key, c.label, c.count) for c in cells]

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from complaints.models import (
     Category,
+    Channel,
     Complaint,
     Election,
     ElectionStatus,
@@ -49,6 +50,7 @@ class PublicStats:
     by_region: list[PublicCell]
     by_category: list[PublicCell]
     by_outcome: list[PublicCell]
+    by_channel: list[PublicCell]  # how complaints came in: web, API, Telegram, SMS, the hotline...
 
 
 def _suppress(count: int) -> int | None:
@@ -247,7 +249,8 @@ class CountFilters:
 
     ``region``: a territorial unit code (its units below included); ``category``: a category
     code (its sub-categories included); ``outcome``: a key of OUTCOME_STATES; ``date_from`` /
-    ``date_to``: the day the irregularity happened, both included, in the registry's time zone.
+    ``date_to``: the day the irregularity happened, both included, in the registry's time zone;
+    ``channel``: a ``Channel`` value (how it was filed).
     """
 
     region: str | None = None
@@ -255,12 +258,16 @@ class CountFilters:
     outcome: str | None = None
     date_from: date | None = None
     date_to: date | None = None
+    channel: str | None = None
+
+    def _values(self) -> tuple[Any, ...]:
+        return (self.region, self.category, self.outcome, self.date_from, self.date_to, self.channel)
 
     def __bool__(self) -> bool:
-        return any(v is not None for v in (self.region, self.category, self.outcome, self.date_from, self.date_to))
+        return any(v is not None for v in self._values())
 
     def cache_key(self) -> str:
-        return "|".join(str(v or "") for v in (self.region, self.category, self.outcome, self.date_from, self.date_to))
+        return "|".join(str(v or "") for v in self._values())
 
     def apply(self, qs: QuerySet[Complaint]) -> QuerySet[Complaint]:
         if self.region:
@@ -274,6 +281,8 @@ class CountFilters:
             qs = qs.filter(occurred_at__gte=_day_start(self.date_from))
         if self.date_to:
             qs = qs.filter(occurred_at__lt=_day_start(self.date_to + timedelta(days=1)))
+        if self.channel:
+            qs = qs.filter(channel=self.channel)
         return qs
 
 
@@ -287,12 +296,18 @@ class _Raw:
     by_region: dict[str, int]
     by_category: dict[str, int]
     by_outcome: dict[str, int]
+    by_channel: dict[str, int]
 
 
 def _raw_counts(qs: QuerySet[Complaint]) -> _Raw:
     by_path = list(qs.values("unit_path").annotate(n=Count("id")))
     by_cat = list(qs.values("category__code", "category__parent__code").annotate(n=Count("id")))
-    counts = {row["status"]: row["n"] for row in qs.values("status").annotate(n=Count("id"))}
+    by_status_channel = list(qs.values("status", "channel").annotate(n=Count("id")))  # one query for both
+    counts: dict[str, int] = {}
+    channels: dict[str, int] = {}
+    for row in by_status_channel:
+        counts[row["status"]] = counts.get(row["status"], 0) + row["n"]
+        channels[row["channel"]] = channels.get(row["channel"], 0) + row["n"]
     return _Raw(
         total=sum(counts.values()),
         by_region=_top_level_totals(by_path, "unit_path"),
@@ -300,6 +315,7 @@ def _raw_counts(qs: QuerySet[Complaint]) -> _Raw:
             [{"top": r["category__parent__code"] or r["category__code"], "n": r["n"]} for r in by_cat], "top"
         ),
         by_outcome={k: sum(counts.get(s, 0) for s in states) for k, states in OUTCOME_STATES.items()},
+        by_channel=dict(sorted(channels.items())),
     )
 
 
@@ -318,6 +334,7 @@ def _guards(raw: _Raw, whole: _Raw) -> tuple[bool, list[frozenset[str]]]:
         cells(raw.by_region, whole.by_region),
         cells(raw.by_category, whole.by_category),
         cells(raw.by_outcome, whole.by_outcome),
+        cells(raw.by_channel, whole.by_channel),
     ]
     return small(raw.total, whole.total), guarded
 
@@ -338,7 +355,7 @@ def public_stats(*, election_id: int, filters: CountFilters | None = None) -> Pu
 
 
 def _public_stats(election_id: int, filters: CountFilters | None = None) -> PublicStats:
-    """Anonymised counts for the public: by region, top-level category and outcome.
+    """Anonymised counts for the public: by region, top-level category, outcome and channel.
 
     Filtered counts pass the same floor and complementary suppression, and one more rule: a
     filtered figure that differs from its election-wide figure by less than the floor is
@@ -346,7 +363,7 @@ def _public_stats(election_id: int, filters: CountFilters | None = None) -> Publ
     """
     qs = Complaint.objects.filter(election_id=election_id).exclude(status__in=PUBLIC_EXCLUDED).order_by()
     raw = _raw_counts(filters.apply(qs) if filters else qs)
-    dimensions = [raw.by_region, raw.by_category, raw.by_outcome]
+    dimensions = [raw.by_region, raw.by_category, raw.by_outcome, raw.by_channel]
     total: int | None = _suppress(raw.total)
     if filters:
         hide_total, guarded = _guards(raw, _raw_counts(qs))
@@ -362,6 +379,7 @@ def _public_stats(election_id: int, filters: CountFilters | None = None) -> Publ
         by_region=_sorted(_cells(raw.by_region, regions, published[0])),
         by_category=_sorted(_cells(raw.by_category, categories, published[1])),
         by_outcome=_cells(raw.by_outcome, labels, published[2]),
+        by_channel=_sorted(_cells(raw.by_channel, {c.value: str(c.label) for c in Channel}, published[3])),
     )
 
 

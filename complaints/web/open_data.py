@@ -25,7 +25,7 @@ from django.views.decorators.http import require_GET
 from complaints import selectors
 from complaints.api.throttling import PublicStatsThrottle
 from complaints.exports import BOM, cell
-from complaints.models import Category, Election, TerritorialUnit
+from complaints.models import Category, Channel, Election, TerritorialUnit
 from complaints.selectors.open_data import COUNTS_COLUMNS, DIMENSIONS, count_rows
 from complaints.selectors.public_stats import OUTCOME_LABELS, CountFilters
 from complaints.web.limits import rate_limited
@@ -43,13 +43,14 @@ class CountsQuery(forms.Form):
     outcome = forms.ChoiceField(required=False, choices=[("", ""), *((k, k) for k in OUTCOME_LABELS)])
     date_from = forms.DateField(required=False, input_formats=["%Y-%m-%d"])
     date_to = forms.DateField(required=False, input_formats=["%Y-%m-%d"])
+    channel = forms.ChoiceField(required=False, choices=[("", ""), *((c.value, c.value) for c in Channel)])
     hxl = forms.BooleanField(required=False)
 
     def __init__(self, data: Any) -> None:
         # "from" and "to" are Python keywords: the form's fields take them under other names.
         renamed = {"date_from": data.get("from", ""), "date_to": data.get("to", "")}
         super().__init__(
-            {**{k: data.get(k, "") for k in ("election", "region", "category", "outcome", "hxl")}, **renamed}
+            {**{k: data.get(k, "") for k in ("election", "region", "category", "outcome", "channel", "hxl")}, **renamed}
         )
 
     def clean_election(self) -> Election:
@@ -85,6 +86,7 @@ class CountsQuery(forms.Form):
             outcome=data["outcome"] or None,
             date_from=data["date_from"],
             date_to=data["date_to"],
+            channel=data["channel"] or None,
         )
 
 
@@ -190,6 +192,7 @@ def open_data_page(request: HttpRequest) -> HttpResponse:
         "columns": COUNTS_COLUMNS,
         "dimensions": DIMENSIONS,
         "outcomes": {k: str(v) for k, v in OUTCOME_LABELS.items()},
+        "channels": {c.value: str(c.label) for c in Channel},
         "floor": settings.PUBLIC_STATS_MIN_COUNT,
         "licence": LICENCE,
         "licence_url": LICENCE_URL,

@@ -31,7 +31,10 @@ def election_shown(request: HttpRequest) -> Election:
 def stats_page(request: HttpRequest) -> HttpResponse:
     election = election_shown(request)
     stats = selectors.public_stats(election_id=election.pk)
-    largest = max([c.count or 0 for c in stats.by_region + stats.by_category + stats.by_outcome] or [1]) or 1
+    largest = (
+        max([c.count or 0 for c in stats.by_region + stats.by_category + stats.by_outcome + stats.by_channel] or [1])
+        or 1
+    )
     return render(
         request,
         "complaints/public/stats.html",
@@ -61,6 +64,7 @@ def open_data_csv(request: HttpRequest) -> HttpResponse:
         ("region", stats.by_region),
         ("category", stats.by_category),
         ("outcome", stats.by_outcome),
+        ("channel", stats.by_channel),
     ):
         for cell in cells:
             writer.writerow([election.slug, dimension, cell.key, cell.label, cell.display])
