@@ -3,7 +3,8 @@
 Complaints spread over the regions, categories and statuses of an election day, each
 with its reporter and an audit trail that walked the workflow to its status (valid hash
 chains: ``verify_audit`` passes). Rows are written in batches, with COPY on PostgreSQL
-and bulk_create elsewhere; services are bypassed on purpose (one million service calls
+(made by a pool of processes, loaded in one transaction; see ``write_postgresql``) and
+bulk_create elsewhere; services are bypassed on purpose (one million service calls
 would take hours), so the rows mimic exactly what the services write.
 
 Uses the reference data of ``seed_demo`` when present, else creates a minimal territory,
@@ -13,12 +14,17 @@ taxonomy and election of its own.
 from __future__ import annotations
 
 import json
+import multiprocessing
+import os
 import random
+import re
+import secrets
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from types import SimpleNamespace
 from typing import Any
 
@@ -52,7 +58,7 @@ from complaints.models import (
 )
 from complaints.models.complaint import RECEIPT_ALPHABET
 from complaints.models.fields import EncryptedTextField
-from complaints.services.search import search_index_refresh
+from complaints.services.search import PG_DOCUMENT_SQL, search_index_refresh
 
 S = Status
 # How an election-day backlog looks: many new, fewer decided. (status, weight)
@@ -116,6 +122,7 @@ DESCRIPTIONS = [
     "Журналиста не пустили на участок, сославшись на указание акимата.",
 ]
 BATCH = 10_000
+WORKERS = os.cpu_count() or 1  # processes that make the rows (PostgreSQL)
 SPAN = timedelta(days=3)  # complaints arrive over the three days up to now
 
 
@@ -127,7 +134,8 @@ class Reference:
     reviewers_by_region: dict[str, list[int]]
     reporters: list[int]
     start: datetime  # complaints arrive between start and start + SPAN
-    codes: dict[int, str] = field(default_factory=dict)  # receipt codes made in this run, by id
+    first: int = 1  # the first id of this run: a duplicate's code is known from here on
+    salt: str = ""  # receipt codes are derived from it and the id (``code_of``), in any worker
 
 
 @dataclass
@@ -241,6 +249,12 @@ def _receipt_code(rng: random.Random) -> str:
     return f"{raw[:4]}-{raw[4:8]}-{raw[8:]}"
 
 
+def code_of(ref: Reference, pk: int) -> str:
+    """The receipt code of complaint ``pk`` of this run: derived, so a batch made in another process
+    can name the code of a duplicate's original without sharing state."""
+    return _receipt_code(random.Random(f"{ref.salt}:{pk}"))
+
+
 def _reviewer(ref: Reference, unit_path: str, rng: random.Random) -> int | None:
     for path, ids in ref.reviewers_by_region.items():
         if unit_path.startswith(path):
@@ -293,7 +307,8 @@ def make_complaint(ref: Reference, pk: int, rng: random.Random, out: Batch, now:
         event_payload: dict[str, Any] = {"comment": COMMENTS[action]} if action in COMMENTS else {}
         if action == "mark_duplicate":
             duplicate_of = rng.randrange(max(1, pk - 50_000), pk)
-            event_payload["duplicate_of"] = ref.codes.get(duplicate_of, f"#{duplicate_of}")
+            known = duplicate_of >= ref.first
+            event_payload["duplicate_of"] = code_of(ref, duplicate_of) if known else f"#{duplicate_of}"
         if action == "escalate":
             event_payload.update(authority="ТИК", authority_reference=f"№ {rng.randrange(1, 9999)}")
         if action == "start_review":
@@ -308,7 +323,7 @@ def make_complaint(ref: Reference, pk: int, rng: random.Random, out: Batch, now:
     _chain(events)
     out.events.extend(events)
     breached = due if current in (S.SUBMITTED, S.TRIAGED, S.UNDER_REVIEW) and due < now else None
-    ref.codes[pk] = code = _receipt_code(rng)
+    code = code_of(ref, pk)
     out.complaints.append(
         {
             "id": pk,
@@ -365,22 +380,142 @@ def _note(pk: int, author: int | None, body: str, at: datetime) -> dict[str, Any
 # --- writing ------------------------------------------------------------------------
 
 
+def make_batch(ref: Reference, start: int, stop: int, now: datetime, seed: int | None) -> Batch:
+    """Complaints ``start`` to ``stop - 1``; with a seed the same rows whichever process makes them."""
+    rng = random.Random(f"{seed}:{start}") if seed is not None else random.Random()
+    batch = Batch()
+    for pk in range(start, stop):
+        make_complaint(ref, pk, rng, batch, now)
+    return batch
+
+
 def _columns(model: type[Model], row: dict[str, Any]) -> list[str]:
     fields = [model._meta.get_field(name.removesuffix("_id") if name != "id" else name) for name in row]
     return [str(f.column) for f in fields if isinstance(f, Field)]
 
 
-def _copy(model: type[Model], rows: list[dict[str, Any]]) -> None:
-    if not rows:
-        return
-    columns = _columns(model, rows[0])
-    # COPY writes what it is given: reporter identity must be encrypted here, as the ORM would.
+@lru_cache(maxsize=4096)
+def _encrypted(value: str) -> str:
+    """One token per distinct plaintext: the generated reporters share a few hundred names, and a new
+    Fernet token per row was a fifth of the generation's time (every token decrypts the same)."""
+    return crypto.encrypt(value)
+
+
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+_COPY_SPECIAL = re.compile(r"[\\\t\n\r]")
+
+
+def _copy_value(value: Any) -> str:
+    """One value in COPY's text format (the common cases first: this runs for every field of every row)."""
+    kind = type(value)
+    if kind is str:
+        return value.translate(_COPY_ESCAPES) if _COPY_SPECIAL.search(value) else value
+    if kind is int:
+        return str(value)
+    if value is None:
+        return "\\N"
+    if kind is bool:
+        return "t" if value else "f"
+    if kind is datetime:
+        return value.isoformat()
+    return _copy_value(json.dumps(value) if kind is dict else str(value))
+
+
+def render(model: type[Model], rows: list[dict[str, Any]]) -> tuple[list[str], bytes]:
+    """The columns and COPY text of these rows; reporter identity encrypted, as the ORM would."""
     encrypted = {name for name in rows[0] if isinstance(model._meta.get_field(name), EncryptedTextField)}
-    sql = f"COPY {model._meta.db_table} ({', '.join(columns)}) FROM STDIN"
-    with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
-        for row in rows:
-            values = {k: crypto.encrypt(v) if k in encrypted else v for k, v in row.items()}
-            copy.write_row([json.dumps(v) if isinstance(v, dict) else v for v in values.values()])
+    lines = ["\t".join(_copy_value(_encrypted(v) if k in encrypted else v) for k, v in row.items()) for row in rows]
+    return _columns(model, rows[0]), ("\n".join(lines) + "\n").encode()
+
+
+# Set in each worker process by the pool's initializer: what every batch needs.
+_job: tuple[Reference, datetime, int | None] | None = None
+
+
+def _start_worker(ref: Reference, now: datetime, seed: int | None) -> None:
+    global _job
+    _job = (ref, now, seed)
+
+
+def _render_batch(bounds: tuple[int, int]) -> tuple[int, list[tuple[str, list[str], bytes]]]:
+    """In a worker: one batch made and rendered as COPY text per table (notes first: the documents read them)."""
+    assert _job is not None
+    ref, now, seed = _job
+    batch = make_batch(ref, *bounds, now, seed)
+    plan: list[tuple[type[Model], list[dict[str, Any]]]] = [
+        (Note, batch.notes),
+        (Reporter, batch.reporters),
+        (AuditEvent, batch.events),
+        (Complaint, batch.complaints),
+    ]
+    return len(batch.complaints), [(m._meta.db_table, *render(m, rows)) for m, rows in plan if rows]
+
+
+# PostgreSQL: each batch's complaints go to this temporary table first, get their search documents
+# there (the statement search_index_refresh runs, pointed at it), then move in one INSERT: every row
+# written once, with its document, instead of COPY and then an UPDATE of each row.
+STAGING = "generated_complaint"
+
+
+def _staged_document_sql() -> str:
+    table = Complaint._meta.db_table
+    sql = PG_DOCUMENT_SQL.format(where="TRUE", where_note=f"n.complaint_id IN (SELECT id FROM {STAGING})")  # noqa: S608
+    for old, new in ((f"FROM {table} c", f"FROM {STAGING} c"), (f"UPDATE {table} t", f"UPDATE {STAGING} t")):
+        assert sql.count(old) == 1, f"PG_DOCUMENT_SQL changed shape: {old!r}"
+        sql = sql.replace(old, new)
+    return sql
+
+
+def _bulk_load_mode(cursor: Any, *, drop_indexes: bool) -> list[str]:
+    """For the rest of the transaction: no foreign key checks or triggers when allowed (the rows are
+    consistent, as the services write them), and with ``drop_indexes`` no secondary indexes of the four
+    tables (built once at the end, far cheaper than a million inserts each): returns their definitions."""
+    cursor.execute("SELECT current_setting('is_superuser') = 'on'")
+    if cursor.fetchone()[0]:
+        cursor.execute("SET LOCAL session_replication_role = replica")
+    cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
+    cursor.execute("SET LOCAL work_mem = '64MB'")  # the documents' sorts, in memory
+    if not drop_indexes:
+        return []
+    tables = [m._meta.db_table for m in (Complaint, Reporter, AuditEvent, Note)]
+    cursor.execute(
+        "SELECT indexrelid::regclass::text, pg_get_indexdef(indexrelid) FROM pg_index "
+        "WHERE indrelid = ANY(%s::regclass[]) AND NOT indisunique",
+        [tables],
+    )
+    indexes = cursor.fetchall()
+    for name, _ in indexes:
+        cursor.execute(f"DROP INDEX {name}")
+    return [definition for _, definition in indexes]
+
+
+def write_postgresql(ref: Reference, first: int, count: int, now: datetime, seed: int | None, progress: Any) -> None:
+    """All batches in one transaction (a failure leaves nothing behind, indexes included), made by a pool
+    of processes while this one only sends their COPY text: the Python work runs beside the database's."""
+    bounds = [(start, min(start + BATCH, first + count)) for start in range(first, first + count, BATCH)]
+    table = Complaint._meta.db_table
+    drop_indexes = count >= Complaint.objects.count()  # rebuilding pays when the table at least doubles
+    connection.close()  # the workers are forked: none may share this process's connection
+    context = multiprocessing.get_context("fork")
+    pool = context.Pool(WORKERS, initializer=_start_worker, initargs=(ref, now, seed))
+    with pool, transaction.atomic(), connection.cursor() as cursor:
+        indexes = _bulk_load_mode(cursor, drop_indexes=drop_indexes)
+        cursor.execute(f"CREATE TEMPORARY TABLE {STAGING} (LIKE {table} INCLUDING DEFAULTS) ON COMMIT DROP")
+        document, columns = _staged_document_sql(), ""
+        for made, parts in pool.imap(_render_batch, bounds):
+            for name, names, data in parts:
+                target = STAGING if name == table else name
+                with cursor.cursor.copy(f"COPY {target} ({', '.join(names)}) FROM STDIN") as copy:
+                    copy.write(data)
+                if name == table:
+                    columns = ", ".join(names)
+            cursor.execute(document)
+            move = f"INSERT INTO {table} ({columns}, search_vector) SELECT {columns}, search_vector FROM {STAGING}"  # noqa: S608
+            cursor.execute(move)
+            cursor.execute(f"TRUNCATE {STAGING}")
+            progress(made)
+        for definition in indexes:
+            cursor.execute(definition)
 
 
 @contextmanager
@@ -401,20 +536,17 @@ def _explicit_timestamps(*models: type[Model]) -> Iterator[None]:
 
 
 def write(batch: Batch) -> None:
+    """One batch through the ORM (SQLite), then its search documents."""
     plan: list[tuple[type[Model], list[dict[str, Any]]]] = [
         (Complaint, batch.complaints),
         (Reporter, batch.reporters),
         (AuditEvent, batch.events),
         (Note, batch.notes),
     ]
-    with transaction.atomic():
-        if connection.vendor == "postgresql":
-            for model, rows in plan:
-                _copy(model, rows)
-            return
-        with _explicit_timestamps(Complaint, Note):
-            for model, rows in plan:
-                model._default_manager.bulk_create([model(**row) for row in rows], batch_size=2000)
+    with transaction.atomic(), _explicit_timestamps(Complaint, Note):
+        for model, rows in plan:
+            model._default_manager.bulk_create([model(**row) for row in rows], batch_size=2000)
+        search_index_refresh(complaint_ids=[row["id"] for row in batch.complaints])  # searchable, as filed
 
 
 def _reset_sequences() -> None:
@@ -438,20 +570,26 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         started = time.monotonic()
-        rng = random.Random(options["seed"])
+        seed = options["seed"]
         ref = load_reference(options["reporters"])
-        first = (Complaint.objects.aggregate(m=Max("id"))["m"] or 0) + 1
+        ref.first = first = (Complaint.objects.aggregate(m=Max("id"))["m"] or 0) + 1
+        ref.salt = str(seed) if seed is not None else secrets.token_hex(8)
         count, now = options["count"], timezone.now()
         done = 0
-        while done < count:
-            batch = Batch()
-            for pk in range(first + done, first + min(count, done + BATCH)):
-                make_complaint(ref, pk, rng, batch, now)
-            write(batch)
-            search_index_refresh(complaint_ids=[row["id"] for row in batch.complaints])  # searchable, as filed
-            done += len(batch.complaints)
+
+        def progress(made: int) -> None:
+            nonlocal done
+            done += made
             rate = done / max(time.monotonic() - started, 1e-6)
             self.stderr.write(f"\r{done}/{count} complaints ({rate:,.0f}/s)", ending="")
+
+        if connection.vendor == "postgresql":
+            write_postgresql(ref, first, count, now, seed, progress)
+        else:
+            for start in range(first, first + count, BATCH):
+                batch = make_batch(ref, start, min(start + BATCH, first + count), now, seed)
+                write(batch)
+                progress(len(batch.complaints))
         _reset_sequences()
         self.stderr.write("")
         self.stdout.write(f"Generated {done} complaints in {time.monotonic() - started:.1f}s.")
