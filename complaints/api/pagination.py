@@ -99,6 +99,23 @@ class InvalidCursor(serializers.ValidationError):
         )
 
 
+def cursor_ordering(request: Request) -> str | None:
+    """The name of the ordering the request's cursor was made in; None without a (readable) cursor.
+
+    For a view whose ordering depends on more than the request (a search ranked only when its matches
+    are few): the next page keeps the order of the first, whatever has changed since.
+    """
+    cursor = request.query_params.get(KeysetPagination.cursor_query_param)
+    if not cursor:
+        return None
+    try:
+        data = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
+        return None
+    name = data.get("o") if isinstance(data, dict) else None
+    return name if isinstance(name, str) else None
+
+
 class KeysetPagination(BasePagination):
     """Pages of ``page_size`` rows with opaque ``next``/``previous`` links.
 

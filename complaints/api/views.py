@@ -35,7 +35,7 @@ from complaints.api.base import MAX_ID, ApiView, normalize_code, parse_id
 from complaints.api.filters import COMPLAINT_ORDERINGS, RANK_ORDERING, ComplaintListQuery, parse_query
 from complaints.api.idempotency import HEADER as IDEMPOTENCY_HEADER
 from complaints.api.idempotency import run_idempotent
-from complaints.api.pagination import Key, keys_for
+from complaints.api.pagination import Key, cursor_ordering, keys_for
 from complaints.api.parsers import JSONParser, MultiPartParser
 from complaints.api.permissions import AuthenticatedOrFiling
 from complaints.api.renderers import CsvExportRenderer, XlsxExportRenderer
@@ -105,6 +105,16 @@ def detail_response(request: Request, complaint: Complaint, status_code: int = 2
 
 # The default ("due_at") ordering is the queue order itself, the one the web queue shows.
 QUEUE_KEYS = keys_for(selectors.QUEUE_ORDER)
+# A search with too many matches to rank (selectors.search.RANK_LIMIT) pages in the queue order.
+UNRANKED_SEARCH_ORDERING = "due_at"
+
+
+def unranked_note() -> str:
+    return _(
+        "Too many matches to rank (more than %(limit)s): shown in queue order. Add a word to narrow the search."
+    ) % {"limit": selectors.rank_limit()}
+
+
 EXPORT_FORMAT_PARAM = OpenApiParameter(
     "format",
     OpenApiTypes.STR,
@@ -170,13 +180,29 @@ class ComplaintListView(ExportNegotiationMixin, ApiView):
     def get(self, request: Request) -> Response | StreamingHttpResponse:
         query = parse_query(ComplaintListQuery, request.query_params)
         filters = query.to_filters()
-        self.ordering_name = query.validated_data["ordering"]
+        asked = query.validated_data["ordering"]
+        ranked = asked == RANK_ORDERING and bool(self.search_ranked(request, filters))
+        # Asked for the rank, but too many matches to rank them: the queue order, said in the answer.
+        self.ordering_name = UNRANKED_SEARCH_ORDERING if asked == RANK_ORDERING and not ranked else asked
         self.ordering = self.ordering_keys(request, self.ordering_name, filters)
-        qs = selectors.complaint_queue_for(user=request.user, filters=filters)
+        qs = selectors.complaint_queue_for(user=request.user, filters=filters, ranked=ranked)
         if request.accepted_renderer.format in exports.FORMATS:
             return self.export(request, qs)
         page = self.paginate_queryset(fastlist.rows_queryset(qs))
-        return self.get_paginated_response(fastlist.RowRenderer(request.user).render_all(page or []))
+        response = self.get_paginated_response(fastlist.RowRenderer(request.user).render_all(page or []))
+        if (filters.q or "").strip():  # a search says whether it is ranked, and why not
+            response.data["ranked"] = ranked
+            if asked == RANK_ORDERING and not ranked:
+                response.data["ranking_note"] = unranked_note()
+        return response
+
+    @staticmethod
+    def search_ranked(request: Request, filters: selectors.QueueFilters) -> bool | None:
+        """Ranked when the matches are few (one query); a next page keeps the order its cursor was made in."""
+        made_in = cursor_ordering(request)
+        if made_in in (RANK_ORDERING, UNRANKED_SEARCH_ORDERING):
+            return made_in == RANK_ORDERING
+        return selectors.search_ranked(user=request.user, filters=filters)
 
     @staticmethod
     def ordering_keys(request: Request, name: str, filters: selectors.QueueFilters) -> tuple[Key, ...]:

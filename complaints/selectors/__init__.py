@@ -85,6 +85,7 @@ from complaints.selectors.queue import (
     complaint_queue_for,
     complaints_in_reach,
     queue_ordering,
+    search_ranked,
     status_counts_for,
     with_case_deadline,
 )
@@ -100,7 +101,7 @@ from complaints.selectors.reference import (
     staff_user_get,
     staff_users,
 )
-from complaints.selectors.search import SEARCH_RANK, Search, search_apply, search_for
+from complaints.selectors.search import SEARCH_RANK, Search, rank_limit, search_apply, search_for
 
 __all__ = [
     "NEXT_DEADLINE",
@@ -145,6 +146,8 @@ __all__ = [
     "Search",
     "search_apply",
     "search_for",
+    "search_ranked",
+    "rank_limit",
     "SortKey",
     "assignable_staff_for",
     "check_documents_access",

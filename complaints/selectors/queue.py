@@ -22,7 +22,7 @@ from complaints.models import (
 )
 from complaints.models import complaint as complaint_model
 from complaints.selectors.cases import NEXT_DEADLINE, deadline_within_q
-from complaints.selectors.search import SEARCH_RANK, search_apply, search_for
+from complaints.selectors.search import SEARCH_RANK, few_enough_to_rank, search_apply, search_for
 
 
 @dataclass
@@ -134,24 +134,45 @@ def queue_ordering() -> list[OrderBy]:
     return [key.order_by() for key in QUEUE_ORDER]
 
 
-def complaint_queue_for(*, user: Any, filters: QueueFilters | None = None) -> QuerySet[Complaint]:
+def complaint_queue_for(
+    *, user: Any, filters: QueueFilters | None = None, ranked: bool | None = None
+) -> QuerySet[Complaint]:
     """The reviewer queue: complaints in the user's reach, filtered, in QUEUE_ORDER.
 
     Complaints whose SLA clock runs come first, by due time, so overdue work leads; those
     without a running clock (paused in needs_info, decided, closed) follow. The API's default
-    ordering pages over the same QUEUE_ORDER with a keyset cursor.
+    ordering pages over the same QUEUE_ORDER with a keyset cursor. With a search, ranked when
+    ``ranked`` says so; left None, when ``search_ranked`` would say so (one more query).
     """
     f = filters or QueueFilters()
-    qs = _filter_work(_filter_place_and_kind(complaints_in_reach(user), f), f, user, timezone.now())
-    return _searched(qs, f, user)
+    return _searched(_filtered(user, f), f, user, ranked)
 
 
-def _searched(qs: QuerySet[Complaint], f: QueueFilters, user: Any) -> QuerySet[Complaint]:
-    """In QUEUE_ORDER; with a search, the best matches first, QUEUE_ORDER among equals (a total order)."""
+def _filtered(user: Any, f: QueueFilters) -> QuerySet[Complaint]:
+    return _filter_work(_filter_place_and_kind(complaints_in_reach(user), f), f, user, timezone.now())
+
+
+def _searched(qs: QuerySet[Complaint], f: QueueFilters, user: Any, ranked: bool | None) -> QuerySet[Complaint]:
+    """In QUEUE_ORDER; with a ranked search, the best matches first, QUEUE_ORDER among equals (a total order)."""
     search = search_for(user=user, q=f.q or "")
     if search is None:
         return qs.order_by(*queue_ordering())
-    return search_apply(qs, search).order_by(F(SEARCH_RANK).desc(), *queue_ordering())
+    qs = search_apply(qs, search, ranked=False)
+    if ranked is None:
+        ranked = few_enough_to_rank(qs)
+    if not ranked:
+        return qs.order_by(*queue_ordering())
+    return qs.annotate(**{SEARCH_RANK: search.rank}).order_by(F(SEARCH_RANK).desc(), *queue_ordering())
+
+
+def search_ranked(*, user: Any, filters: QueueFilters | None = None) -> bool | None:
+    """With a search, whether the queue ranks its matches: only when the matches in the caller's scope and
+    filters are few (``selectors.search.RANK_LIMIT``; one query); beyond, the queue order. None without one."""
+    f = filters or QueueFilters()
+    search = search_for(user=user, q=f.q or "")
+    if search is None:
+        return None
+    return few_enough_to_rank(search_apply(_filtered(user, f), search, ranked=False))
 
 
 def with_case_deadline(qs: QuerySet[Complaint], *, by_deadline: bool = False) -> QuerySet[Complaint]:
@@ -178,11 +199,14 @@ def status_counts_for(*, user: Any, filters: QueueFilters | None = None) -> dict
     return counts
 
 
-def queue_page_rows(*, user: Any, filters: QueueFilters | None = None) -> QuerySet[Complaint]:
+def queue_page_rows(
+    *, user: Any, filters: QueueFilters | None = None, ranked: bool | None = None
+) -> QuerySet[Complaint]:
     """The rows of the web queue page, in its order: what the page shows and what its exports hold.
 
     The queue with each complaint's next statutory deadline; filtered to "a statutory deadline
     within ...", ordered by that deadline (see ``with_case_deadline``).
     """
     f = filters or QueueFilters()
-    return with_case_deadline(complaint_queue_for(user=user, filters=f), by_deadline=f.deadline_within is not None)
+    queue = complaint_queue_for(user=user, filters=f, ranked=ranked)
+    return with_case_deadline(queue, by_deadline=f.deadline_within is not None)

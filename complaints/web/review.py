@@ -99,7 +99,8 @@ def queue(request: HttpRequest) -> HttpResponse:
     form = queue_form(request, staff)
     filters = form.to_filters()
     # The same rows, in the same order, as the page's CSV and XLSX exports (web/exports.py).
-    queue_qs = queue_page_rows(user=request.user, filters=filters)
+    ranked = selectors.search_ranked(user=request.user, filters=filters)  # None without a search
+    queue_qs = queue_page_rows(user=request.user, filters=filters, ranked=ranked)
     page = Paginator(queue_qs, PAGE_SIZE).get_page(request.GET.get("page"))
     counts = selectors.status_counts_for(user=request.user, filters=filters)
     access = access_for(request.user)
@@ -112,6 +113,8 @@ def queue(request: HttpRequest) -> HttpResponse:
         "bulk_form": BulkAssignForm(staff=staff) if access.staff_roles & workflow.SENIOR else None,
         "tones": STATUS_TONE,
         "by_deadline": filters.deadline_within is not None,
+        "unranked_search": ranked is False,  # too many matches to rank: the queue order, said on the page
+        "rank_limit": selectors.rank_limit(),
         # The identity export's purpose field (web/exports.py), for holders of the permission only.
         "identity_export": (
             IdentityForm(auto_id="id_export_%s")["purpose"] if has_identity_permission(request.user) else None

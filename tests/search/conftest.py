@@ -6,9 +6,10 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from rest_framework.test import APIClient
 
 from complaints import selectors
-from complaints.models import Complaint
+from complaints.models import ApiKey, Complaint
 
 
 @pytest.fixture
@@ -20,6 +21,21 @@ def search() -> Callable[..., list[str]]:
         return [c.code for c in queue]
 
     return run
+
+
+@pytest.fixture
+def api() -> Callable[..., Any]:
+    """``api(user, **params)``: GET the list as ``user``, through a real API key."""
+    keys: dict[int, str] = {}
+
+    def get(user: Any, **params: Any) -> Any:
+        if user.pk not in keys:
+            keys[user.pk] = ApiKey.objects.create_key(name=f"key for {user.username}", user=user)[1]
+        client = APIClient(HTTP_ACCEPT_LANGUAGE="en")
+        client.credentials(HTTP_AUTHORIZATION=f"Api-Key {keys[user.pk]}")
+        return client.get("/api/v1/complaints/", params)
+
+    return get
 
 
 @pytest.fixture

@@ -2,32 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import pytest
-from rest_framework.test import APIClient
 
 from complaints import services
-from complaints.models import ApiKey
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/complaints/"
-
-
-@pytest.fixture
-def api() -> Callable[..., Any]:
-    """``api(user, **params)``: GET the list as ``user``, through a real API key."""
-    keys: dict[int, str] = {}
-
-    def get(user: Any, **params: Any) -> Any:
-        if user.pk not in keys:
-            keys[user.pk] = ApiKey.objects.create_key(name=f"key for {user.username}", user=user)[1]
-        client = APIClient(HTTP_ACCEPT_LANGUAGE="en")
-        client.credentials(HTTP_AUTHORIZATION=f"Api-Key {keys[user.pk]}")
-        return client.get(URL, params)
-
-    return get
 
 
 def codes(response: Any) -> list[str]:
