@@ -30,7 +30,9 @@ function refreshPage() {
 
 self.addEventListener("install", function (event) {
   event.waitUntil(caches.open(CACHE).then(function (cache) {
-    return Promise.all([cache.addAll(ASSETS), keepPage(cache)]);
+    // Past the HTTP cache: this version's files, not ones the browser kept from before.
+    var fresh = ASSETS.map(function (url) { return new Request(url, { cache: "reload" }); });
+    return Promise.all([cache.addAll(fresh), keepPage(cache)]);
   }).then(function () { lastRefresh = Date.now(); return self.skipWaiting(); }));
 });
 
