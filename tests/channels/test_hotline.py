@@ -169,3 +169,12 @@ def test_the_service_refuses_an_operator_without_the_permission(make_user, elect
             place_text="школа",
         )
     assert not Complaint.objects.exists()
+
+
+@pytest.mark.two_factor
+def test_with_second_factor_for_staff_the_hotline_asks_for_it(client, make_user, settings):
+    settings.TWO_FACTOR_REQUIRED_FOR = ["identity", "admin", "staff"]
+    client.force_login(make_user("coordinator"))
+    response = client.get(reverse("web-hotline"))
+    assert response.status_code == 302
+    assert reverse("web-2fa-verify") in response["Location"] or reverse("web-2fa-enrol") in response["Location"]
