@@ -41,14 +41,16 @@ def test_public_stats_query_count_is_constant(file_complaint, election, django_a
 
 @pytest.fixture
 def stats_rate(settings):
-    from rest_framework.settings import api_settings
     from rest_framework.throttling import SimpleRateThrottle
 
+    before = SimpleRateThrottle.THROTTLE_RATES
     new = {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "public_stats": "3/minute"}
     settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": new}
     SimpleRateThrottle.THROTTLE_RATES = new  # read at import time by DRF
     yield
-    SimpleRateThrottle.THROTTLE_RATES = api_settings.DEFAULT_THROTTLE_RATES
+    # The rates from before: api_settings still holds 3/minute here (the settings fixture
+    # restores REST_FRAMEWORK only after this teardown), and the next tests would inherit it.
+    SimpleRateThrottle.THROTTLE_RATES = before
 
 
 @pytest.mark.parametrize("url", ["/stats/", "/stats/open-data.csv", "/api/v1/public/stats/"])
