@@ -40,11 +40,14 @@ run: $(STAMP)
 	$(PY) manage.py seed_demo
 	$(PY) manage.py run_embedded $(HOST):$(PORT)
 
-## test: the whole suite (services it cannot reach are skipped, unless CI=true), on two workers;
-## the browser and integration tests run one after another on one of them (tests/conftest.py)
-PYTEST_ARGS ?= -n 2 --dist loadgroup
+## test: the whole suite (services it cannot reach are skipped, unless CI=true): first everything
+## but the browser and integration tests on two xdist workers, then those two folders in one
+## process (fixed ports, timings; tests/conftest.py). PYTEST_ARGS: extra options for both runs
+PYTEST_ARGS ?=
 test: $(STAMP)
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n 2 --ignore=tests/e2e --ignore=tests/integration $(PYTEST_ARGS); units=$$?; \
+	$(PY) -m pytest tests/e2e tests/integration $(PYTEST_ARGS); rest=$$?; \
+	test $$units -eq 0 && test $$rest -eq 0
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

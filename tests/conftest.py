@@ -170,18 +170,36 @@ def _fresh_display_caches() -> None:
 
 def pytest_configure(config: Any) -> None:
     config.addinivalue_line("markers", "two_factor: staff two-factor authentication is required as in production")
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker:
+        _cache_of_its_own(worker)
 
 
-# Under xdist (`make test` runs `-n 2 --dist loadgroup`), the browser and integration tests stay on
-# one worker, one after another: they start servers on fixed ports (a private Redis, SMTP) and
-# share session-wide ones; the other tests spread over the remaining workers.
-SERIAL_DIRS = ("tests/e2e/", "tests/integration/")
+# `make test` runs the tests outside tests/e2e and tests/integration on two xdist workers, then
+# those two folders in one process: they start servers on fixed ports (a private Redis, SMTP)
+# and some measure timings that a busy neighbour would distort. Should they run under xdist
+# anyway, each folder stays on one worker, one test after another.
+SERIAL_GROUPS = {"tests/e2e/": "browser", "tests/integration/": "integration"}
+
+
+def _cache_of_its_own(worker: str) -> None:
+    """Under xdist, a Redis cache database per worker: tests clear the cache (FLUSHDB) and count
+    throttles in it, so two workers sharing one would see each other's counts and wipe them."""
+    from django.conf import settings
+
+    number = int(worker.removeprefix("gw") or 0)
+    for cache in settings.CACHES.values():
+        location = str(cache.get("LOCATION", ""))
+        base, _, db = location.rpartition("/")
+        if number and location.startswith(("redis://", "rediss://")) and db.isdigit():
+            cache["LOCATION"] = f"{base}/{(int(db) + 3 * number) % 16}"
 
 
 def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
     for item in items:
-        if item.nodeid.startswith(SERIAL_DIRS):
-            item.add_marker(pytest.mark.xdist_group("serial"))
+        for prefix, group in SERIAL_GROUPS.items():
+            if item.nodeid.startswith(prefix):
+                item.add_marker(pytest.mark.xdist_group(group))
 
 
 @pytest.fixture(autouse=True)
