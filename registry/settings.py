@@ -607,7 +607,8 @@ TELEGRAM_TIMEOUT_SECONDS = env_int("TELEGRAM_TIMEOUT_SECONDS", 10)
 # and FrontlineSMS, "twilio" for a Twilio-compatible form post; defaults to the name),
 # SMS_<NAME>_SECRET (SMSSync's secret, or the Auth Token Twilio signs with) and, for Twilio,
 # SMS_<NAME>_URL: the public URL the gateway posts to (the signature covers it; behind a
-# proxy the one Django sees may differ). A name not listed here answers 404.
+# proxy the one Django sees may differ), and SMS_<NAME>_MEDIA_HOST: the only host an MMS's photos
+# are fetched from (default api.twilio.com). A name not listed here answers 404.
 def _sms_gateways() -> dict[str, dict[str, str]]:
     gateways = {}
     for name in env_list("SMS_GATEWAYS"):
@@ -618,7 +619,13 @@ def _sms_gateways() -> dict[str, dict[str, str]]:
         secret = env_secret(f"{prefix}_SECRET")
         if not secret:
             raise ImproperlyConfigured(f"{prefix}_SECRET is required for the SMS gateway {name}")
-        gateways[name.lower()] = {"kind": kind, "secret": secret, "url": env_str(f"{prefix}_URL")}
+        media_host = env_str(f"{prefix}_MEDIA_HOST", "api.twilio.com")
+        gateways[name.lower()] = {
+            "kind": kind,
+            "secret": secret,
+            "url": env_str(f"{prefix}_URL"),
+            "media_host": media_host,
+        }
     return gateways
 
 

@@ -71,7 +71,7 @@ from complaints.services.retention import (
 )
 from complaints.services.search import search_index_rebuild, search_index_refresh, search_index_refresh_units
 from complaints.services.sla import sla_breach_mark, sla_check
-from complaints.services.sms import sms_receive
+from complaints.services.sms import sms_media_fetch, sms_receive
 from complaints.services.staff import record_scope_change, scope_snapshot, staff_set_scope
 from complaints.services.telegram_updates import (
     set_update_publisher,
@@ -99,6 +99,7 @@ __all__ = [
     "contact_find",
     "contact_unfollow_all",
     "set_update_publisher",
+    "sms_media_fetch",
     "sms_receive",
     "telegram_housekeeping",
     "telegram_poll_offset",

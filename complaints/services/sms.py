@@ -29,10 +29,14 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import mimetypes
 import re
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
+import urllib3
 from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -74,12 +78,60 @@ CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 @dataclass(frozen=True)
 class Inbound:
-    """One SMS as a gateway delivered it (the parts of a long message already joined)."""
+    """One SMS as a gateway delivered it (the parts of a long message already joined); an MMS's
+    photos and videos as ``files`` (fetched by ``sms_media_fetch``), ``lost_files`` the ones that
+    could not be fetched (the reply says so)."""
 
     gateway: str
     sender: str
     text: str
     message_id: str = ""
+    files: tuple[UploadedFile, ...] = ()
+    lost_files: int = 0
+
+
+# As many files as the web form and the bot take at once.
+MAX_MEDIA = 10
+
+
+def sms_media_fetch(
+    urls: list[tuple[str, str]], *, host: str, account: str, token: str
+) -> tuple[list[UploadedFile], int]:
+    """An MMS's media, fetched from the gateway (Twilio: GET each ``MediaUrl<n>`` with basic auth,
+    following its redirect to the media store). Only URLs on ``host`` over HTTPS (or the stand-in's
+    loopback address in tests, configured as the host) are fetched; each is cut off past
+    EVIDENCE_MAX_BYTES. Returns the files and how many could not be fetched; the files are checked
+    like any upload by the filing."""
+    pool = urllib3.PoolManager(
+        timeout=urllib3.Timeout(connect=settings.SMS_SEND_TIMEOUT_SECONDS, read=settings.SMS_SEND_TIMEOUT_SECONDS),
+        retries=urllib3.Retry(total=2, redirect=3, backoff_factor=0.2),
+    )
+    headers = urllib3.make_headers(basic_auth=f"{account}:{token}") if account and token else {}
+    files: list[UploadedFile] = []
+    lost = 0
+    for n, (url, content_type) in enumerate(urls[:MAX_MEDIA], start=1):
+        parsed = urlsplit(url)
+        local = parsed.scheme == "http" and parsed.hostname in ("127.0.0.1", "::1", "localhost")
+        if parsed.hostname != host or not (parsed.scheme == "https" or local):
+            log.warning("sms media: a URL outside the gateway's media host was not fetched")
+            lost += 1
+            continue
+        try:
+            response = pool.request("GET", url, headers=headers, preload_content=False)
+            data = response.read(settings.EVIDENCE_MAX_BYTES + 1, decode_content=True)
+            response.release_conn()
+        except urllib3.exceptions.HTTPError as exc:
+            log.warning("sms media: fetching failed (%s)", type(exc).__name__)
+            lost += 1
+            continue
+        if response.status != 200:
+            log.warning("sms media: the gateway answered %s", response.status)
+            lost += 1
+            continue
+        kind = (response.headers.get("Content-Type") or content_type or "application/octet-stream").split(";")[0]
+        extension = mimetypes.guess_extension(kind) or ""
+        files.append(SimpleUploadedFile(f"mms-{n}{extension}", data, kind))
+    return files, lost
 
 
 def guess_language(text: str) -> str:
@@ -204,12 +256,28 @@ def _handle(inbound: Inbound, text: str, language: str, record: IdempotencyRecor
 def _answer(inbound: Inbound, complaint: Complaint, text: str) -> str:
     try:
         with transaction.atomic():
-            complaint_answer(complaint=complaint, actor=ComplainantActor(complaint_id=complaint.pk), comment=text)
+            complaint_answer(
+                complaint=complaint,
+                actor=ComplainantActor(complaint_id=complaint.pk),
+                comment=text,
+                files=list(inbound.files),
+            )
     except (ServiceError, WorkflowError) as exc:
         log.info("sms from gateway %s: the answer was refused (%s)", inbound.gateway, type(exc).__name__)
         return str(getattr(exc, "message", None) or exc)
     log.info("sms from gateway %s: an answer recorded", inbound.gateway)
-    return _("Thank you. Your answer was sent to the reviewers (complaint %(code)s).") % {"code": complaint.code}
+    return _lost(inbound) + _("Thank you. Your answer was sent to the reviewers (complaint %(code)s).") % {
+        "code": complaint.code
+    }
+
+
+def _lost(inbound: Inbound) -> str:
+    """Said first in the reply when some of an MMS's files could not be fetched: never a silent loss."""
+    if not inbound.lost_files:
+        return ""
+    return _("%(count)s of your files could not be received; send them again as an answer to a question. ") % {
+        "count": inbound.lost_files
+    }
 
 
 def _file(inbound: Inbound, text: str, language: str, record: IdempotencyRecord | None) -> str:
@@ -236,6 +304,7 @@ def _file(inbound: Inbound, text: str, language: str, record: IdempotencyRecord 
                 channel=Channel.SMS,
                 anonymous=True,
                 language=language,
+                files=list(inbound.files),
             )
             contact = _contact(inbound.sender, language, create=True)
             if contact is not None:
@@ -248,10 +317,10 @@ def _file(inbound: Inbound, text: str, language: str, record: IdempotencyRecord 
         log.info("sms from gateway %s: refused at filing (%s)", inbound.gateway, exc.field or "")
         return f"{exc.message} {syntax_text()}"
     log.info("sms from gateway %s: complaint filed", inbound.gateway)
-    return _(
+    return _lost(inbound) + _(
         "Complaint filed. Receipt code: %(code)s. Secret: %(secret)s. Check the status at %(site)s/status/ "
         "with the code and the secret. Updates and questions will come by SMS; reply to answer. STOP ends them."
     ) % {"code": filing.complaint.code, "secret": filing.secret, "site": settings.SITE_URL}
 
 
-__all__ = ["Inbound", "clean_text", "guess_language", "sms_receive", "syntax_text"]
+__all__ = ["Inbound", "clean_text", "guess_language", "sms_media_fetch", "sms_receive", "syntax_text"]

@@ -11,8 +11,9 @@ not configured is 404): SMSSync and FrontlineSMS style (form fields ``from``, ``
 ``message_id``, ``secret``; the secret compared in constant time) or Twilio style (``From``,
 ``Body``, ``MessageSid``; ``X-Twilio-Signature`` checked with the twilio package's
 ``RequestValidator``). A bad secret or signature is 403. The message is handled at once
-(``services.sms_receive``: no files to fetch) and the reply goes back in the answer, as
-SMSSync's ``{"payload": {"success": true, "task": "send", "messages": [...]}}`` or as TwiML.
+(``services.sms_receive``; an MMS's media fetched from the gateway first: ``_twilio_media``)
+and the reply goes back in the answer, as SMSSync's
+``{"payload": {"success": true, "task": "send", "messages": [...]}}`` or as TwiML.
 Neither the number nor the text is logged.
 """
 
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import hmac
 import json
+from typing import Any
 
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -30,7 +32,7 @@ from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
 from complaints import services
-from complaints.services.sms import Inbound
+from complaints.services.sms import MAX_MEDIA, Inbound
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 - a header name, not a secret
 
@@ -108,4 +110,30 @@ def _twilio(request: HttpRequest, gateway: str, config: dict[str, str]) -> HttpR
     if not sender:
         return HttpResponse(_("The message has no sender."), content_type="text/plain", status=400)
     message_id = (request.POST.get("MessageSid") or request.POST.get("SmsSid") or "").strip()
-    return _twiml(services.sms_receive(Inbound(gateway=gateway, sender=sender, text=text, message_id=message_id)))
+    files, lost = _twilio_media(request, config)
+    inbound = Inbound(
+        gateway=gateway, sender=sender, text=text, message_id=message_id, files=tuple(files), lost_files=lost
+    )
+    return _twiml(services.sms_receive(inbound))
+
+
+def _twilio_media(request: HttpRequest, config: dict[str, str]) -> tuple[list[Any], int]:
+    """An MMS's photos and videos (``NumMedia``, ``MediaUrl<n>``, ``MediaContentType<n>``), fetched from
+    the gateway with the account SID of the post and the gateway's token (the signature is checked)."""
+    try:
+        count = min(int(request.POST.get("NumMedia") or 0), MAX_MEDIA)
+    except ValueError:
+        count = 0
+    urls = [
+        (request.POST.get(f"MediaUrl{n}", ""), request.POST.get(f"MediaContentType{n}", ""))
+        for n in range(count)
+        if request.POST.get(f"MediaUrl{n}")
+    ]
+    if not urls:
+        return [], 0
+    return services.sms_media_fetch(
+        urls,
+        host=config.get("media_host") or "api.twilio.com",
+        account=request.POST.get("AccountSid", ""),
+        token=config["secret"],
+    )

@@ -5,6 +5,7 @@ bad syntax answered in the sender's language; the phone number sealed and out of
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 import threading
@@ -38,7 +39,7 @@ from tests.conftest import require_service
 pytestmark = pytest.mark.django_db
 
 SMSSYNC_SECRET = "smssync-shared-secret-1"
-TWILIO_TOKEN = "twilio-auth-token-1"
+TWILIO_TOKEN = TOKEN  # as on Twilio: one Auth Token signs the posts and opens the API
 PHONE = "+7 701 234-56-78"
 PHONE_DIGITS = "77012345678"
 TEXT = "512 Директор школы заставляет учителей голосовать и фотографировать бюллетень"
@@ -49,7 +50,7 @@ def gateway(settings: Any, category: Any) -> Iterator[FakeSmsGateway]:
     fake = FakeSmsGateway().start()
     settings.SMS_GATEWAYS = {
         "smssync": {"kind": "smssync", "secret": SMSSYNC_SECRET, "url": ""},
-        "twilio": {"kind": "twilio", "secret": TWILIO_TOKEN, "url": ""},
+        "twilio": {"kind": "twilio", "secret": TWILIO_TOKEN, "url": "", "media_host": "127.0.0.1"},
     }
     settings.SMS_SEND_URL = fake.messages_url
     settings.SMS_SEND_ACCOUNT = ACCOUNT
@@ -83,7 +84,13 @@ def smssync(client: Any, django_capture_on_commit_callbacks: Any) -> Callable[..
 
 @pytest.fixture
 def twilio(client: Any, django_capture_on_commit_callbacks: Any) -> Callable[..., Any]:
-    def post(text: str, sender: str = PHONE, sid: str = "SM" + "a" * 32, signature: str | None = None) -> Any:
+    def post(
+        text: str,
+        sender: str = PHONE,
+        sid: str = "SM" + "a" * 32,
+        signature: str | None = None,
+        media: list[tuple[str, str]] = (),
+    ) -> Any:
         url = "http://testserver" + reverse("sms-gateway", args=["twilio"])
         data = {
             "MessageSid": sid,
@@ -93,8 +100,11 @@ def twilio(client: Any, django_capture_on_commit_callbacks: Any) -> Callable[...
             "To": FROM,
             "Body": text,
             "NumSegments": "1",
-            "NumMedia": "0",
+            "NumMedia": str(len(media)),
         }
+        for n, (media_url, content_type) in enumerate(media):
+            data[f"MediaUrl{n}"] = media_url
+            data[f"MediaContentType{n}"] = content_type
         if signature is None:
             signature = twilio_signature(TWILIO_TOKEN, url, data)
         headers = {"HTTP_X_TWILIO_SIGNATURE": signature} if signature else {}
@@ -158,6 +168,43 @@ def test_filing_by_twilio_replies_twiml(gateway, twilio, territory, election):
     complaint = Complaint.objects.get()
     assert complaint.polling_station == territory["ps_ala"]
     assert complaint.code in text
+
+
+def test_an_mms_files_its_photo_and_answers_a_question_with_another(gateway, twilio, territory, election, make_user):
+    from tests.images import jpeg_bytes
+
+    photo = jpeg_bytes()
+    url = gateway.add_media(photo, "image/jpeg")
+    # Twilio's account SID is the post's; the gateway's auth token (the signing secret) fetches the media.
+    twiml_of(twilio("512 Фото приказа директора школы о явке", media=[(url, "image/jpeg")]))
+    complaint = Complaint.objects.get()
+    [evidence] = complaint.evidence.all()
+    assert evidence.content_type == "image/jpeg"
+    assert evidence.sha256 == hashlib.sha256(photo).hexdigest()
+    assert gateway.media_fetches == 1
+
+    reviewer = make_user("reviewer")
+    _transition(complaint, "triage", reviewer)
+    _transition(complaint, "start_review", reviewer)
+    _transition(complaint, "request_info", reviewer, "Пришлите фото объявления.")
+    second = jpeg_bytes((80, 60))
+    reply = twiml_of(
+        twilio("Вот объявление", sid="SM" + "b" * 32, media=[(gateway.add_media(second, "image/jpeg"), "image/jpeg")])
+    )
+    assert complaint.code in reply
+    assert sorted(e.sha256 for e in complaint.evidence.all()) == sorted(
+        hashlib.sha256(b).hexdigest() for b in (photo, second)
+    )
+
+
+def test_mms_media_it_cannot_fetch_are_said_lost_never_silently(gateway, twilio, territory, election):
+    gone = gateway.base + "/2010-04-01/Accounts/" + ACCOUNT + "/Messages/MM0/Media/ME-missing"
+    elsewhere = "https://media.example.org/photo.jpg"  # not the gateway's media host: never fetched
+    reply = twiml_of(twilio("512 Два фото не дошли", media=[(gone, "image/jpeg"), (elsewhere, "image/jpeg")]))
+    complaint = Complaint.objects.get()
+    assert complaint.evidence.count() == 0
+    assert "2 " in reply
+    assert complaint.code in reply
 
 
 def test_forged_requests_are_refused(gateway, smssync, twilio, election):
@@ -354,8 +401,13 @@ def test_gateways_are_configured_from_the_environment(monkeypatch):
     monkeypatch.setenv("SMS_TWILIO_MAIN_SECRET", "two")
     monkeypatch.setenv("SMS_TWILIO_MAIN_URL", "https://registry.example/channels/sms/twilio-main/")
     assert _sms_gateways() == {
-        "smssync": {"kind": "smssync", "secret": "one", "url": ""},
-        "twilio-main": {"kind": "twilio", "secret": "two", "url": "https://registry.example/channels/sms/twilio-main/"},
+        "smssync": {"kind": "smssync", "secret": "one", "url": "", "media_host": "api.twilio.com"},
+        "twilio-main": {
+            "kind": "twilio",
+            "secret": "two",
+            "url": "https://registry.example/channels/sms/twilio-main/",
+            "media_host": "api.twilio.com",
+        },
     }
     monkeypatch.delenv("SMS_SMSSYNC_SECRET")
     with pytest.raises(ImproperlyConfigured, match="SMS_SMSSYNC_SECRET"):
