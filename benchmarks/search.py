@@ -62,7 +62,8 @@ def _measure(port: int, key: str, searches: list[str]) -> common.Load:
     def one(client: int, n: int) -> tuple[int, bytes, float]:
         return common.request("GET", port, paths[(client * 3 + n) % len(paths)], headers=headers)
 
-    common.run_load(CLIENTS, 3, one)  # warm every worker and the database cache
+    # Warm every worker (more clients than workers, so each serves every search) and the database cache.
+    common.run_load(max(CLIENTS, common.workers() * 2), 3, one)
     return common.run_load(CLIENTS, SECONDS, one)
 
 

@@ -118,7 +118,9 @@ class ComplaintListQuery(serializers.Serializer[Any]):
         help_text="Search: words of the description, place, polling station (number, address), territorial "
         "unit names in ru/kk/en (Russian word forms and near spellings of names found), a receipt code with "
         "or without dashes, and (staff) notes. Every word must match; combines with every other filter. "
-        "Without an explicit `ordering`, the best matches come first (`rank`).",
+        "Without an explicit `ordering`, the best matches come first (`rank`) when they are at most 2,000 in "
+        "the caller's scope and filters; more are in the queue order, and the answer says so (`ranked`: false, "
+        "`ranking_note`): add a word to narrow (docs/search.md).",
     )
     deadline_within = serializers.RegexField(
         DEADLINE_WITHIN,

@@ -181,11 +181,14 @@ class ComplaintListView(ExportNegotiationMixin, ApiView):
         query = parse_query(ComplaintListQuery, request.query_params)
         filters = query.to_filters()
         asked = query.validated_data["ordering"]
-        ranked = asked == RANK_ORDERING and bool(self.search_ranked(request, filters))
+        # With a search in rank order: ranked when its matches are few (decided with the page's
+        # queryset, one query), or as the cursor's first page was; otherwise never ranked.
+        hint = self.cursor_ranked(request) if asked == RANK_ORDERING else False
+        qs, ranked = selectors.complaint_queue_ranked(user=request.user, filters=filters, ranked=hint)
+        ranked = bool(ranked) and asked == RANK_ORDERING
         # Asked for the rank, but too many matches to rank them: the queue order, said in the answer.
         self.ordering_name = UNRANKED_SEARCH_ORDERING if asked == RANK_ORDERING and not ranked else asked
         self.ordering = self.ordering_keys(request, self.ordering_name, filters)
-        qs = selectors.complaint_queue_for(user=request.user, filters=filters, ranked=ranked)
         if request.accepted_renderer.format in exports.FORMATS:
             return self.export(request, qs)
         page = self.paginate_queryset(fastlist.rows_queryset(qs))
@@ -197,12 +200,10 @@ class ComplaintListView(ExportNegotiationMixin, ApiView):
         return response
 
     @staticmethod
-    def search_ranked(request: Request, filters: selectors.QueueFilters) -> bool | None:
-        """Ranked when the matches are few (one query); a next page keeps the order its cursor was made in."""
+    def cursor_ranked(request: Request) -> bool | None:
+        """A next page keeps the order its cursor was made in; None on a first page (to be decided)."""
         made_in = cursor_ordering(request)
-        if made_in in (RANK_ORDERING, UNRANKED_SEARCH_ORDERING):
-            return made_in == RANK_ORDERING
-        return selectors.search_ranked(user=request.user, filters=filters)
+        return made_in == RANK_ORDERING if made_in in (RANK_ORDERING, UNRANKED_SEARCH_ORDERING) else None
 
     @staticmethod
     def ordering_keys(request: Request, name: str, filters: selectors.QueueFilters) -> tuple[Key, ...]:

@@ -144,25 +144,31 @@ def complaint_queue_for(
     ordering pages over the same QUEUE_ORDER with a keyset cursor. With a search, ranked when
     ``ranked`` says so; left None, when ``search_ranked`` would say so (one more query).
     """
+    return complaint_queue_ranked(user=user, filters=filters, ranked=ranked)[0]
+
+
+def complaint_queue_ranked(
+    *, user: Any, filters: QueueFilters | None = None, ranked: bool | None = None
+) -> tuple[QuerySet[Complaint], bool | None]:
+    """``complaint_queue_for`` and whether its search is ranked (None without a search).
+
+    In QUEUE_ORDER; with a ranked search, the best matches first, QUEUE_ORDER among equals (a total order).
+    """
     f = filters or QueueFilters()
-    return _searched(_filtered(user, f), f, user, ranked)
+    qs = _filtered(user, f)
+    search = search_for(user=user, q=f.q or "")
+    if search is None:
+        return qs.order_by(*queue_ordering()), None
+    qs = search_apply(qs, search, ranked=False)
+    if ranked is None:
+        ranked = few_enough_to_rank(qs, search)
+    if not ranked:
+        return qs.order_by(*queue_ordering()), False
+    return qs.annotate(**{SEARCH_RANK: search.rank}).order_by(F(SEARCH_RANK).desc(), *queue_ordering()), True
 
 
 def _filtered(user: Any, f: QueueFilters) -> QuerySet[Complaint]:
     return _filter_work(_filter_place_and_kind(complaints_in_reach(user), f), f, user, timezone.now())
-
-
-def _searched(qs: QuerySet[Complaint], f: QueueFilters, user: Any, ranked: bool | None) -> QuerySet[Complaint]:
-    """In QUEUE_ORDER; with a ranked search, the best matches first, QUEUE_ORDER among equals (a total order)."""
-    search = search_for(user=user, q=f.q or "")
-    if search is None:
-        return qs.order_by(*queue_ordering())
-    qs = search_apply(qs, search, ranked=False)
-    if ranked is None:
-        ranked = few_enough_to_rank(qs)
-    if not ranked:
-        return qs.order_by(*queue_ordering())
-    return qs.annotate(**{SEARCH_RANK: search.rank}).order_by(F(SEARCH_RANK).desc(), *queue_ordering())
 
 
 def search_ranked(*, user: Any, filters: QueueFilters | None = None) -> bool | None:
@@ -172,7 +178,7 @@ def search_ranked(*, user: Any, filters: QueueFilters | None = None) -> bool | N
     search = search_for(user=user, q=f.q or "")
     if search is None:
         return None
-    return few_enough_to_rank(search_apply(_filtered(user, f), search, ranked=False))
+    return few_enough_to_rank(search_apply(_filtered(user, f), search, ranked=False), search)
 
 
 def with_case_deadline(qs: QuerySet[Complaint], *, by_deadline: bool = False) -> QuerySet[Complaint]:
