@@ -136,17 +136,27 @@ REQUEST_ID_HEADER = "request_id"
 
 
 @setup_logging.connect
-def _use_the_app_logging(**kwargs: Any) -> None:
+def _use_the_app_logging(logfile: str | None = None, **kwargs: Any) -> None:
     """Worker and beat log through settings.LOGGING (JSON or console, redacted), not Celery's own format.
 
     Connecting this keeps Celery from replacing the root logger's handlers; the level is
-    LOG_LEVEL's, not ``--loglevel``'s.
+    LOG_LEVEL's, not ``--loglevel``'s. ``--logfile`` is honoured: the one handler writes to that
+    file instead of stderr (the embedded default keeps the worker's log in var/log/worker.log).
     """
+    import copy
     import logging.config
 
     from django.conf import settings
 
-    logging.config.dictConfig(settings.LOGGING)
+    config = copy.deepcopy(settings.LOGGING)
+    if logfile:
+        config["handlers"]["console"] = {
+            "class": "logging.FileHandler",
+            "formatter": "structured",
+            "filename": logfile,
+            "encoding": "utf-8",
+        }
+    logging.config.dictConfig(config)
 
 
 @before_task_publish.connect

@@ -158,3 +158,20 @@ def test_no_shipped_command_turns_gunicorns_access_log_back_on() -> None:
         for line in text.splitlines():
             if "gunicorn" in line and "registry.wsgi" in line:
                 assert "registry.gunicorn_conf" in line, (name, line)
+
+
+def test_a_worker_started_with_logfile_writes_its_log_there(tmp_path: Any, settings: Any) -> None:
+    """`make run` starts the worker with --logfile=var/log/worker.log; the app's logging must honour it."""
+    import logging.config
+
+    from registry.celery import _use_the_app_logging
+
+    path = tmp_path / "worker.log"
+    try:
+        _use_the_app_logging(logfile=str(path), loglevel="INFO")
+        logging.getLogger("celery.apps.worker").warning("embedded@host ready.")
+        for handler in logging.getLogger().handlers:
+            handler.flush()
+    finally:
+        logging.config.dictConfig(settings.LOGGING)
+    assert "embedded@host ready." in path.read_text(encoding="utf-8")
