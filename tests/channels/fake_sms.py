@@ -19,11 +19,13 @@ import base64
 import itertools
 import json
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs
 
 from twilio.request_validator import RequestValidator
+
+from tests.stand_in import LocalServer
 
 ACCOUNT = "AC00000000000000000000000000000001"
 TOKEN = "auth-token-of-the-stand-in"
@@ -34,7 +36,7 @@ def twilio_signature(token: str, url: str, params: dict[str, str]) -> str:
     return RequestValidator(token).compute_signature(url, params)
 
 
-class FakeSmsGateway:
+class FakeSmsGateway(LocalServer):
     def __init__(self, account: str = ACCOUNT, token: str = TOKEN) -> None:
         self.account, self.token = account, token
         self.sent: list[dict[str, str]] = []
@@ -43,25 +45,11 @@ class FakeSmsGateway:
         self._lock = threading.Lock()
         self.media: dict[str, tuple[bytes, str]] = {}
         self.media_fetches = 0
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    @property
-    def base(self) -> str:
-        host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}"
+        self._serve(self._handler())
 
     @property
     def messages_url(self) -> str:
         return f"{self.base}/2010-04-01/Accounts/{self.account}/Messages.json"
-
-    def start(self) -> FakeSmsGateway:
-        self.thread.start()
-        return self
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
 
     def add_media(self, data: bytes, content_type: str) -> str:
         """The MediaUrl of a new media item of an inbound MMS."""

@@ -17,14 +17,16 @@ import itertools
 import json
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
+
+from tests.stand_in import LocalServer
 
 TOKEN = "123456:TEST-token_for-the-stand-in"
 
 
-class FakeTelegram:
+class FakeTelegram(LocalServer):
     def __init__(self, token: str = TOKEN) -> None:
         self.token = token
         self.sent: list[dict[str, Any]] = []  # sendMessage calls, parsed
@@ -37,21 +39,7 @@ class FakeTelegram:
         self._ids = itertools.count(1000)
         self._message_ids = itertools.count(1)
         self._lock = threading.Lock()
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    @property
-    def base(self) -> str:
-        host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def start(self) -> FakeTelegram:
-        self.thread.start()
-        return self
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self._serve(self._handler())
 
     # --- what tests script ----------------------------------------------------------
 
